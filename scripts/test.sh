@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need on a fresh Debian machine, checks the code with
+# ruff and mypy, then runs pytest inside a loopback-only network namespace so no test traffic can leave.
+#   scripts/test.sh                 # everything
+#   scripts/test.sh tests/server    # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "== installing the Python package and test tools"
+$PY -m pip install -q --disable-pip-version-check -e '.[test]'
+
+echo "== installing the official npm clients (tests/e2e/node)"
+(cd tests/e2e/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+
+echo "== ruff"
+$PY -m ruff check server kms_client minikms tests benchmarks
+echo "== mypy"
+$PY -m mypy
+
+echo "== pytest (loopback-only network namespace)"
+pytest_cmd=$(printf '%q ' "$PY" -m pytest -p no:cacheprovider "$@")
+if [ "$(id -u)" = 0 ]; then
+  exec unshare -n sh -c "ip link set lo up && exec $pytest_cmd"
+else
+  exec unshare -rn sh -c "ip link set lo up && exec $pytest_cmd"
+fi
