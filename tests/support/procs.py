@@ -30,7 +30,9 @@ def port_open(port: int, host: str = LOOPBACK) -> bool:
         return False
 
 
-def wait_port(port: int, host: str = LOOPBACK, timeout: float = 10.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_port(
+    port: int, host: str = LOOPBACK, timeout: float = 10.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     """Wait until something accepts TCP connections on ``host:port``.
 
     If ``proc`` is given and exits first, fail at once with its exit status.
@@ -40,7 +42,9 @@ def wait_port(port: int, host: str = LOOPBACK, timeout: float = 10.0, proc: subp
         if port_open(port, host):
             return
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with status {proc.returncode} before listening on {host}:{port}")
+            raise RuntimeError(
+                f"process exited with status {proc.returncode} before listening on {host}:{port}"
+            )
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
 
