@@ -1,0 +1,36 @@
+"""Every interval, timeout and size the media engine uses, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MediaParams:
+    # Flow detection: a direction is FLOWING once a frame passes, NOT_FLOWING after this long without one.
+    flow_idle_timeout: float = 2.0
+    # How often the engine's monitor looks at flow meters and recorder state.
+    monitor_interval: float = 0.25
+    # Frames buffered per consumer before the oldest is dropped (a slow consumer never grows memory).
+    video_queue_frames: int = 3
+    audio_queue_frames: int = 25
+    # Recorder: how long to hold audio while waiting for the first video frame (so video is muxed first).
+    recorder_video_wait: float = 4.0
+    # Recorder: frames queued to the writer thread before new ones are dropped.
+    recorder_queue_frames: int = 400
+    # Recorder: a gap this long in arrival time inserts silence / advances pts instead of squeezing time.
+    recorder_audio_gap: float = 0.1
+    # Recorder: how long stop_and_wait waits for the writer thread to finalise the file.
+    recorder_finalise_timeout: float = 30.0
+    # Mixer (Composite): audio tick (one 20 ms Opus-sized frame) and video grid settings.
+    mixer_audio_ptime: float = 0.02
+    mixer_audio_rate: int = 48000
+    mixer_input_max_delay: float = 0.2
+    mixer_video_fps: int = 10
+    mixer_video_width: int = 640
+    mixer_video_height: int = 480
+    # aiortc closes peer connections slowly (DTLS/SCTP shutdown); bound the wait on release.
+    pc_close_timeout: float = 5.0
+
+
+DEFAULT_PARAMS = MediaParams()
