@@ -1,0 +1,57 @@
+"""Request-body and query-parameter parsing shared by the handlers (Spring/Jackson semantics)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+_SPRING_TRUE = frozenset({"true", "on", "yes", "1"})
+_SPRING_FALSE = frozenset({"false", "off", "no", "0"})
+MISSING_BODY_MESSAGE = "Required request body is missing"
+
+
+class BadRequest(Exception):
+    """A framework-level 400 (unparseable JSON, missing required body, bad query parameter)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def json_object(request: Request, required: bool) -> dict[str, Any] | None:
+    """The body as a JSON object; None if empty/``null`` and not required. Raises ``BadRequest``."""
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise BadRequest(MISSING_BODY_MESSAGE)
+        return None
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"JSON parse error: {exc}") from None
+    if document is None:
+        if required:
+            raise BadRequest(MISSING_BODY_MESSAGE)
+        return None
+    if not isinstance(document, dict):
+        raise BadRequest(
+            "JSON parse error: Cannot deserialize instance of `java.util.HashMap` out of non-object token"
+        )
+    return document
+
+
+def spring_bool(request: Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter as Spring converts it (true/false/on/off/yes/no/1/0, empty = default)."""
+    raw = request.query_params.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _SPRING_TRUE:
+        return True
+    if value in _SPRING_FALSE:
+        return False
+    raise BadRequest(
+        f"Failed to convert value of type 'java.lang.String' to required type 'boolean'; value '{raw}'"
+    )

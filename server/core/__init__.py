@@ -1,0 +1,1 @@
+"""Media-agnostic domain: sessions, participants, tokens, identifiers, lifecycle and events."""

@@ -1,0 +1,50 @@
+"""Identifier generators of OpenVidu 2.10/2.11 (spec §2.1).
+
+sessionId, connectionId and the token secret are 16 characters of ``[a-z0-9]``; streamIds are
+``<connectionId>_<CAMERA|SCREEN|MICRO>_<5 uppercase letters>``; media-server ids ``KMS-<6 [A-Z0-9]>``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+LOWER_ALNUM = string.ascii_lowercase + string.digits
+UPPER = string.ascii_uppercase
+UPPER_ALNUM = string.ascii_uppercase + string.digits
+ID_LENGTH = 16
+STREAM_SUFFIX_LENGTH = 5
+KMS_ID_LENGTH = 6
+TURN_USER_LENGTH = 6
+
+
+def random_string(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_session_id() -> str:
+    return random_string(LOWER_ALNUM, ID_LENGTH)
+
+
+def new_connection_id() -> str:
+    """Never contains ``_`` (2.10/2.11 derive the publisher from a streamId by splitting at the first ``_``)."""
+    return random_string(LOWER_ALNUM, ID_LENGTH)
+
+
+def new_token_secret() -> str:
+    return random_string(LOWER_ALNUM, ID_LENGTH)
+
+
+def new_stream_id(connection_id: str, type_of_video: str | None) -> str:
+    """``type_of_video`` is ``CAMERA``/``SCREEN`` for video streams, None for audio-only (``MICRO``)."""
+    kind = type_of_video if type_of_video else "MICRO"
+    return f"{connection_id}_{kind}_{random_string(UPPER, STREAM_SUFFIX_LENGTH)}"
+
+
+def connection_id_of_stream(stream_id: str) -> str:
+    """The publisher's connectionId of a 2.10/2.11 streamId (substring before the first ``_``)."""
+    return stream_id.split("_", 1)[0]
+
+
+def new_media_server_id() -> str:
+    return "KMS-" + random_string(UPPER_ALNUM, KMS_ID_LENGTH)

@@ -1,0 +1,394 @@
+"""SessionManager: the lifecycle of sessions, tokens, participants and streams (spec §10), media-agnostic.
+
+REST handlers call ``create_session``/``new_token``/``close_session``/``evict_connection``/``unpublish_stream``.
+The signaling layer calls ``join``/``leave``/``publish``/``unpublish``/``subscribe``/``unsubscribe``.
+Side effects that need media or websockets (notifying browsers, releasing endpoints, closing sockets) go through
+a ``SessionBackend`` that the signaling+media layer installs; the default does nothing, so REST works alone.
+The manager keeps the bookkeeping and publishes the events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Protocol
+
+from server.core.enums import EndReason, OpenViduRole, final_reason
+from server.core.events import (
+    INBOUND,
+    OUTBOUND,
+    EventBus,
+    ParticipantJoined,
+    ParticipantLeft,
+    SessionCreated,
+    SessionDestroyed,
+    WebrtcConnectionCreated,
+    WebrtcConnectionDestroyed,
+)
+from server.core.ids import new_connection_id, new_session_id, new_stream_id
+from server.core.participants import (
+    RECORDER_CONNECTION_ID,
+    MediaOptions,
+    Participant,
+    Publisher,
+    Subscriber,
+)
+from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionProperties
+from server.core.tokens import KurentoOptions, Token, new_token
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Outcome(Enum):
+    """Result of a REST eviction/unpublish: the statuses 204/404/400 of spec §3.5/§3.6."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"  # session exists (maybe not joined) but no such connection/stream
+    NO_SESSION = "no_session"
+
+
+class SessionConflict(Exception):
+    """``customSessionId`` already in use."""
+
+
+class SessionNotFound(Exception):
+    pass
+
+
+class JoinError(Exception):
+    """A join refused; ``code`` is the OpenVidu JSON-RPC error code (spec signaling §4)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+USER_UNAUTHORIZED_ERROR_CODE = 401
+ROOM_CLOSED_ERROR_CODE = 203
+UNAUTHORIZED_JOIN_MESSAGE = "Unable to join room. The user is not authorized"
+
+
+class SessionBackend(Protocol):
+    """Side effects of lifecycle operations, implemented by the signaling+media layer.
+
+    Each method is awaited *before* the manager updates its bookkeeping, so the backend still sees the
+    participant/stream/session it is asked to tear down.
+    """
+
+    async def evict_participant(
+        self, session: Session, participant: Participant, reason: EndReason
+    ) -> None: ...
+
+    async def unpublish_stream(
+        self, session: Session, participant: Participant, reason: EndReason
+    ) -> None: ...
+
+    async def close_session(self, session: Session, reason: EndReason) -> None: ...
+
+
+class NoBackend:
+    """The default backend: no media, no websockets."""
+
+    async def evict_participant(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        return None
+
+    async def unpublish_stream(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        return None
+
+    async def close_session(self, session: Session, reason: EndReason) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerConfig:
+    ws_url: str
+    version: str
+    secret: str
+
+
+class SessionManager:
+    def __init__(self, config: ManagerConfig, bus: EventBus, clock: Callable[[], int] = now_ms) -> None:
+        self.config = config
+        self.bus = bus
+        self.clock = clock
+        self.backend: SessionBackend = NoBackend()
+        self._sessions: dict[str, Session] = {}
+
+    # ----- REST side -------------------------------------------------------------------------------------
+
+    def create_session(self, properties: SessionProperties) -> Session:
+        """Initialize a session ("not active" until the first join). Raises ``SessionConflict``."""
+        if properties.custom_session_id:
+            session_id = properties.custom_session_id
+            if session_id in self._sessions:
+                raise SessionConflict(session_id)
+        else:
+            session_id = new_session_id()
+            while session_id in self._sessions:
+                session_id = new_session_id()
+        session = Session(session_id, properties, self.clock())
+        self._sessions[session_id] = session
+        return session
+
+    def get_session(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def new_token(
+        self, session_id: str, role: OpenViduRole, data: str, kurento_options: KurentoOptions | None
+    ) -> Token:
+        session = self._sessions.get(session_id)
+        if session is None or session.closing:
+            raise SessionNotFound(session_id)
+        token = new_token(self.config.ws_url, session_id, role, data, kurento_options, self.config.version)
+        while token.token in session.tokens:
+            token = new_token(
+                self.config.ws_url, session_id, role, data, kurento_options, self.config.version
+            )
+        session.tokens[token.token] = token
+        return token
+
+    async def close_session(self, session_id: str, reason: EndReason) -> bool:
+        """Evict everyone, release media, emit ``sessionDestroyed`` (if it was active) and forget the session."""
+        session = self._sessions.get(session_id)
+        if session is None or session.closing:
+            return False
+        session.closing = True
+        try:
+            for participant in list(session.participants.values()):
+                await self.backend.evict_participant(session, participant, reason)
+                self._remove_participant(session, participant, reason)
+            await self.backend.close_session(session, reason)
+        finally:
+            self._forget(session, reason)
+        return True
+
+    async def close_all(self, reason: EndReason) -> None:
+        for session_id in list(self._sessions):
+            await self.close_session(session_id, reason)
+
+    async def evict_connection(self, session_id: str, connection_id: str, reason: EndReason) -> Outcome:
+        session = self._sessions.get(session_id)
+        if session is None:
+            return Outcome.NO_SESSION
+        participant = session.participants.get(connection_id)
+        if participant is None or participant.recorder or session.closing:
+            return Outcome.NOT_FOUND
+        await self.backend.evict_participant(session, participant, reason)
+        await self.leave(session_id, connection_id, reason)
+        return Outcome.DONE
+
+    async def unpublish_stream(self, session_id: str, stream_id: str, reason: EndReason) -> Outcome:
+        session = self._sessions.get(session_id)
+        if session is None:
+            return Outcome.NO_SESSION
+        participant = session.find_stream(stream_id)
+        if participant is None or session.closing:
+            return Outcome.NOT_FOUND
+        await self.backend.unpublish_stream(session, participant, reason)
+        self.unpublish(participant, reason)
+        return Outcome.DONE
+
+    # ----- signaling side --------------------------------------------------------------------------------
+
+    def join(
+        self,
+        session_id: str,
+        token: str,
+        platform: str,
+        client_data: str,
+        secret: str = "",
+        recorder: bool = False,
+    ) -> tuple[Session, Participant]:
+        """Admit a participant: consume its token (single use) or accept the server secret (insecure join)."""
+        insecure = bool(secret) and secret == self.config.secret
+        session = self._sessions.get(session_id)
+        if session is None and insecure:
+            session = self.create_session(replace(INSECURE_SESSION_PROPERTIES, custom_session_id=session_id))
+        if session is None:
+            raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
+        if session.closing:
+            raise JoinError(ROOM_CLOSED_ERROR_CODE, f"'{session_id}' is trying to be closed")
+        if insecure:
+            used = new_token(
+                self.config.ws_url, session_id, OpenViduRole.PUBLISHER, "", None, self.config.version
+            )
+        else:
+            found = session.tokens.pop(token, None)
+            if found is None:
+                raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
+            used = found
+        if recorder and insecure:
+            connection_id = RECORDER_CONNECTION_ID
+        else:
+            connection_id = new_connection_id()
+            while connection_id in session.participants:
+                connection_id = new_connection_id()
+        now = self.clock()
+        if not session.active:
+            session.active = True
+            self.bus.publish(SessionCreated(session.session_id, session.created_at))
+        participant = Participant(
+            connection_id=connection_id,
+            session_id=session.session_id,
+            created_at=now,
+            token=used,
+            platform=platform,
+            client_data=client_data,
+            recorder=recorder and insecure,
+        )
+        session.participants[connection_id] = participant
+        if not participant.recorder:
+            self.bus.publish(
+                ParticipantJoined(session.session_id, now, connection_id, participant.location, platform)
+            )
+        return session, participant
+
+    async def leave(self, session_id: str, connection_id: str, reason: EndReason) -> Participant | None:
+        """Remove a participant (its streams first); close the session if nobody is left and it is not recording.
+
+        The caller (signaling layer) has already released the participant's media.
+        """
+        session = self._sessions.get(session_id)
+        if session is None:
+            return None
+        participant = session.participants.get(connection_id)
+        if participant is None:
+            return None
+        self._remove_participant(session, participant, reason)
+        if not session.closing and not session.visible_participants() and not session.recording:
+            final = final_reason(reason)
+            session.closing = True
+            try:
+                for remaining in list(session.participants.values()):
+                    await self.backend.evict_participant(session, remaining, final)
+                    self._remove_participant(session, remaining, final)
+                await self.backend.close_session(session, final)
+            finally:
+                self._forget(session, final)
+        return participant
+
+    def publish(self, participant: Participant, media_options: MediaOptions) -> Publisher:
+        """Register the participant's stream (``webrtcConnectionCreated`` OUTBOUND)."""
+        stream_id = new_stream_id(
+            participant.connection_id, media_options.type_of_video if media_options.has_video else None
+        )
+        publisher = Publisher(stream_id, self.clock(), media_options)
+        participant.publisher = publisher
+        if not participant.recorder:
+            self.bus.publish(
+                WebrtcConnectionCreated(
+                    participant.session_id,
+                    publisher.created_at,
+                    stream_id,
+                    participant.connection_id,
+                    OUTBOUND,
+                    None,
+                    media_options,
+                )
+            )
+        return publisher
+
+    def unpublish(self, participant: Participant, reason: EndReason) -> Publisher | None:
+        """Drop the participant's stream and every subscription to it (``webrtcConnectionDestroyed`` events)."""
+        publisher = participant.publisher
+        if publisher is None:
+            return None
+        session = self._sessions.get(participant.session_id)
+        if session is not None:
+            for other in session.participants.values():
+                if publisher.stream_id in other.subscribers:
+                    self.unsubscribe(other, publisher.stream_id, reason)
+        participant.publisher = None
+        if not participant.recorder:
+            self.bus.publish(
+                WebrtcConnectionDestroyed(
+                    participant.session_id,
+                    self.clock(),
+                    publisher.created_at,
+                    reason,
+                    publisher.stream_id,
+                    participant.connection_id,
+                    OUTBOUND,
+                    None,
+                    publisher.media_options,
+                )
+            )
+        return publisher
+
+    def subscribe(self, participant: Participant, stream_id: str) -> Subscriber:
+        """Register a subscription (``webrtcConnectionCreated`` INBOUND). Raises ``KeyError`` for an unknown stream."""
+        session = self._sessions.get(participant.session_id)
+        owner = session.find_stream(stream_id) if session is not None else None
+        if owner is None or owner.publisher is None:
+            raise KeyError(stream_id)
+        subscriber = Subscriber(stream_id, self.clock())
+        participant.subscribers[stream_id] = subscriber
+        if not participant.recorder:
+            self.bus.publish(
+                WebrtcConnectionCreated(
+                    participant.session_id,
+                    subscriber.created_at,
+                    stream_id,
+                    participant.connection_id,
+                    INBOUND,
+                    owner.connection_id,
+                    owner.publisher.media_options,
+                )
+            )
+        return subscriber
+
+    def unsubscribe(self, participant: Participant, stream_id: str, reason: EndReason) -> Subscriber | None:
+        subscriber = participant.subscribers.pop(stream_id, None)
+        if subscriber is None:
+            return None
+        session = self._sessions.get(participant.session_id)
+        owner = session.find_stream(stream_id) if session is not None else None
+        if not participant.recorder and owner is not None and owner.publisher is not None:
+            self.bus.publish(
+                WebrtcConnectionDestroyed(
+                    participant.session_id,
+                    self.clock(),
+                    subscriber.created_at,
+                    reason,
+                    stream_id,
+                    participant.connection_id,
+                    INBOUND,
+                    owner.connection_id,
+                    owner.publisher.media_options,
+                )
+            )
+        return subscriber
+
+    # ----- internals -------------------------------------------------------------------------------------
+
+    def _remove_participant(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        for stream_id in list(participant.subscribers):
+            self.unsubscribe(participant, stream_id, reason)
+        self.unpublish(participant, reason)
+        session.participants.pop(participant.connection_id, None)
+        if not participant.recorder:
+            self.bus.publish(
+                ParticipantLeft(
+                    session.session_id,
+                    self.clock(),
+                    participant.created_at,
+                    reason,
+                    participant.connection_id,
+                    participant.location,
+                    participant.platform,
+                )
+            )
+
+    def _forget(self, session: Session, reason: EndReason) -> None:
+        if self._sessions.get(session.session_id) is session:
+            del self._sessions[session.session_id]
+        if session.active:
+            self.bus.publish(SessionDestroyed(session.session_id, self.clock(), session.created_at, reason))

@@ -1,0 +1,1 @@
+"""HTTP plumbing: authentication, CORS, TLS material."""
