@@ -1,0 +1,5 @@
+"""minikms: a small Kurento-protocol media server on aiortc (embedded default and test peer)."""
+
+from minikms.settings import Settings
+
+__all__ = ["Settings"]
