@@ -186,8 +186,15 @@ class FakeKms:
                 "version": self.version,
             }
             return _ok(rid, {"sessionId": sid, "value": info})
+        if obj == "manager_ServerManager" and op == "getUsedMemory":
+            return _ok(rid, {"sessionId": sid, "value": 187392})
+        if obj == "manager_ServerManager" and op == "getUsedCpu":
+            await asyncio.sleep(op_params["interval"] / 1000)
+            return _ok(rid, {"sessionId": sid, "value": 12.5})
         if obj not in self.objects:
             return _err(rid, 40101, f"Object '{obj}' not found", "MEDIA_OBJECT_NOT_FOUND")
+        if op == "getName":
+            return _ok(rid, {"sessionId": sid, "value": obj})
         if op == "echo":
             return _ok(rid, {"sessionId": sid, "value": op_params})
         if op == "sleep":
