@@ -17,6 +17,7 @@ from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
+from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
 
@@ -85,4 +86,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    install_signaling(app, rt)
     return app

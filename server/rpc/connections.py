@@ -1,0 +1,155 @@
+"""JSON-RPC sessions of the browser websocket (what Kurento's jsonrpc server keeps per client).
+
+An ``RpcConnection`` outlives its websocket: after an abnormal close it waits ``reconnect_window`` seconds for
+the client's ``connect {sessionId}``; its private id (the Kurento session id) is the participant's private id.
+The ping watchdog closes a socket that stops pinging for ``ping_timeout_factor`` x the announced interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from server.rpc import protocol
+
+log = logging.getLogger(__name__)
+
+PRIVATE_ID_ALPHABET = string.ascii_lowercase + string.digits
+PRIVATE_ID_LENGTH = 26
+PING_TIMEOUT_CLOSE_REASON = "Close for not receive ping from client"
+
+
+class Transport(Protocol):
+    """The websocket underneath (Starlette's, or a test double in unit tests)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RpcTimings:
+    """Seconds. The client pings every 5 s and announces it; the watchdog allows 3 intervals."""
+
+    ping_timeout_factor: float = 3.0
+    default_ping_interval: float = protocol.DEFAULT_PING_INTERVAL_MS / 1000
+    reconnect_window: float = 10.0
+    send_timeout: float = 10.0
+
+
+def new_private_id() -> str:
+    return "".join(secrets.choice(PRIVATE_ID_ALPHABET) for _ in range(PRIVATE_ID_LENGTH))
+
+
+class RpcConnection:
+    """One JSON-RPC session; bound to at most one live transport at a time."""
+
+    def __init__(self, private_id: str, timings: RpcTimings) -> None:
+        self.private_id = private_id
+        self.timings = timings
+        self.transport: Transport | None = None
+        self.session_id: str | None = None
+        self.connection_id: str | None = None
+        self.closed = False
+        self._send_lock = asyncio.Lock()
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._ping_interval: float | None = None
+        self._grace: asyncio.TimerHandle | None = None
+
+    @property
+    def joined(self) -> bool:
+        return self.connection_id is not None
+
+    async def send(self, message: dict[str, Any]) -> bool:
+        """Send one JSON-RPC message; False when there is no live socket (dropped, as Kurento would)."""
+        transport = self.transport
+        if transport is None or self.closed:
+            return False
+        text = protocol.dumps(message)
+        try:
+            async with self._send_lock:
+                await asyncio.wait_for(transport.send_text(text), self.timings.send_timeout)
+        except Exception as exc:  # a dead socket: the receive loop will notice the close
+            log.debug("send to %s failed: %s", self.private_id, exc)
+            return False
+        return True
+
+    # --- ping watchdog -----------------------------------------------------------------------
+
+    def pinged(self, interval_ms: int | None, on_timeout: Callable[[], None]) -> None:
+        """Record a ping and re-arm the watchdog."""
+        if interval_ms is not None and interval_ms > 0:
+            self._ping_interval = interval_ms / 1000
+        elif self._ping_interval is None:
+            self._ping_interval = self.timings.default_ping_interval
+        self.cancel_watchdog()
+        loop = asyncio.get_running_loop()
+        self._watchdog = loop.call_later(self._ping_interval * self.timings.ping_timeout_factor, on_timeout)
+
+    def cancel_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+
+    # --- reconnection window -----------------------------------------------------------------
+
+    def start_grace(self, on_expiry: Callable[[], None]) -> None:
+        self.cancel_grace()
+        loop = asyncio.get_running_loop()
+        self._grace = loop.call_later(self.timings.reconnect_window, on_expiry)
+
+    def cancel_grace(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+
+    def shutdown(self) -> None:
+        self.closed = True
+        self.cancel_watchdog()
+        self.cancel_grace()
+
+
+class RpcRegistry:
+    """All JSON-RPC sessions by private id."""
+
+    def __init__(self, timings: RpcTimings) -> None:
+        self.timings = timings
+        self._by_private_id: dict[str, RpcConnection] = {}
+
+    def new(self) -> RpcConnection:
+        private_id = new_private_id()
+        while private_id in self._by_private_id:
+            private_id = new_private_id()
+        conn = RpcConnection(private_id, self.timings)
+        self._by_private_id[private_id] = conn
+        return conn
+
+    def get(self, private_id: str) -> RpcConnection | None:
+        return self._by_private_id.get(private_id)
+
+    def remove(self, conn: RpcConnection) -> None:
+        conn.shutdown()
+        if self._by_private_id.get(conn.private_id) is conn:
+            del self._by_private_id[conn.private_id]
+
+    def all(self) -> list[RpcConnection]:
+        return list(self._by_private_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_private_id)
+
+
+async def close_transport(transport: Transport | None, code: int, reason: str) -> None:
+    if transport is None:
+        return
+    with contextlib.suppress(Exception):
+        await transport.close(code, reason)
+
+
+TimeoutCallback = Callable[[RpcConnection], Awaitable[None]]

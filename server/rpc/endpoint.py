@@ -1,0 +1,138 @@
+"""The ``/openvidu`` websocket (any query string): one receive loop per socket.
+
+The Kurento JSON-RPC layer lives here: ``ping`` is answered at once (never queued behind media work),
+``connect`` re-binds a JSON-RPC session after a drop, and every OpenVidu method runs in its own task so a slow
+media server delays neither pings nor the other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from server.rpc import protocol as p
+from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, close_transport
+from server.rpc.service import SignalingService
+
+log = logging.getLogger(__name__)
+
+PING_TIMEOUT_CLOSE_CODE = 1000
+REPLACED_CLOSE_CODE = 4104
+
+
+class StarletteTransport:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    async def send_text(self, data: str) -> None:
+        await self.websocket.send_text(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self.websocket.close(code, reason)
+
+
+class RpcEndpoint:
+    """Serves one websocket for the signaling service."""
+
+    def __init__(self, service: SignalingService) -> None:
+        self.service = service
+        self.registry = service.registry
+
+    async def serve(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        transport = StarletteTransport(websocket)
+        conn = self.registry.new()
+        conn.transport = transport
+        tasks: set[asyncio.Task[Any]] = set()
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    raw = message.get("bytes")
+                    if raw is None:
+                        continue
+                    text = raw.decode("utf-8", "replace")
+                try:
+                    req = p.parse_frame(text)
+                except p.FrameError as exc:
+                    log.warning("dropping frame: %s", exc)
+                    continue
+                if req.method == "ping":
+                    await self._ping(conn, req)
+                elif req.method == "connect":
+                    conn = await self._connect(conn, transport, req)
+                elif req.method == "closeSession":
+                    await conn.send(p.result_message(req.id, "bye", conn.private_id))
+                else:
+                    task = asyncio.create_task(self.service.handle(conn, req))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("websocket loop failed")
+        finally:
+            self._socket_closed(conn, transport)
+
+    async def _ping(self, conn: RpcConnection, req: p.Request) -> None:
+        interval = p.PingParams.parse(p.Params(req.method, req.params)).interval_ms
+        conn.pinged(interval, lambda: self._ping_timeout(conn))
+        if req.has_id:
+            await conn.send(p.result_message(req.id, p.PONG))
+
+    def _ping_timeout(self, conn: RpcConnection) -> None:
+        log.info("no ping from %s: closing its socket", conn.private_id)
+        transport = conn.transport
+        conn.transport = None
+        self.service.spawn(close_transport(transport, PING_TIMEOUT_CLOSE_CODE, PING_TIMEOUT_CLOSE_REASON))
+        self.service.spawn(self.service.network_disconnect(conn))
+
+    async def _connect(
+        self, conn: RpcConnection, transport: StarletteTransport, req: p.Request
+    ) -> RpcConnection:
+        """Kurento ``connect``: re-bind an existing JSON-RPC session to this socket."""
+        wanted = req.rpc_session_id
+        if wanted is None:
+            await conn.send(p.result_message(req.id, "OK", conn.private_id))
+            return conn
+        if wanted == conn.private_id:
+            await conn.send(p.result_message(req.id, p.RECONNECTION_SUCCESSFUL, conn.private_id))
+            return conn
+        old = self.registry.get(wanted)
+        if old is None or old.closed:
+            await conn.send(p.error_message(req.id, p.reconnection_error()))
+            return conn
+        # This socket now belongs to the old session; its fresh one is dropped.
+        self.registry.remove(conn)
+        previous = old.transport
+        old.cancel_grace()
+        old.transport = transport
+        if previous is not None and previous is not transport:
+            self.service.spawn(
+                close_transport(previous, REPLACED_CLOSE_CODE, "Connection closed for reconnection")
+            )
+        await old.send(p.result_message(req.id, p.RECONNECTION_SUCCESSFUL, old.private_id))
+        return old
+
+    def _socket_closed(self, conn: RpcConnection, transport: StarletteTransport) -> None:
+        if conn.transport is not transport:
+            return  # already re-bound elsewhere, or closed on purpose
+        conn.transport = None
+        conn.cancel_watchdog()
+        if conn.closed:
+            return
+        if not conn.joined:
+            self.registry.remove(conn)
+            return
+        conn.start_grace(lambda: self.service.spawn(self.service.network_disconnect(conn)))
+
+
+async def openvidu_websocket(websocket: WebSocket) -> None:
+    endpoint: RpcEndpoint = websocket.app.state.rpc_endpoint
+    await endpoint.serve(websocket)

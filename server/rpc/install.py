@@ -1,0 +1,59 @@
+"""Wire browser signaling and media into the app: the ``/openvidu`` websocket route, the media servers, and
+the signaling service as the session manager's backend."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+
+from server.media.bandwidth import Bandwidth
+from server.media.servers import MediaServers
+from server.rpc.connections import RpcRegistry, RpcTimings
+from server.rpc.endpoint import RpcEndpoint, openvidu_websocket
+from server.rpc.service import SignalingConfig, SignalingService
+from server.runtime import Runtime
+from server.version import OPENVIDU_VERSION
+
+CLIENT_HEARTBEAT_SECONDS = 5.0
+"""openvidu-browser pings every 5 s; ``openvidu.rpc.ping-timeout`` is expressed against that heartbeat."""
+
+
+class _SignalingComponent:
+    def __init__(self, service: SignalingService) -> None:
+        self.service = service
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.service.stop()
+
+
+def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
+    settings = runtime.settings
+    media = MediaServers(settings)
+    timings = RpcTimings(
+        ping_timeout_factor=settings.openvidu_rpc_ping_timeout / CLIENT_HEARTBEAT_SECONDS,
+        reconnect_window=settings.openvidu_rpc_reconnect_window,
+    )
+    config = SignalingConfig(
+        version=OPENVIDU_VERSION,
+        bandwidth=Bandwidth(
+            max_recv=settings.openvidu_streams_video_max_recv_bandwidth,
+            min_recv=settings.openvidu_streams_video_min_recv_bandwidth,
+            max_send=settings.openvidu_streams_video_max_send_bandwidth,
+            min_send=settings.openvidu_streams_video_min_send_bandwidth,
+        ),
+        recording_notification=settings.openvidu_recording_notification,
+    )
+    service = SignalingService(runtime.sessions, media.picker, RpcRegistry(timings), config)
+    media.on_lost = service.media_server_lost
+    runtime.sessions.backend = service
+    # Media servers start first and stop last (components stop in reverse order, after sessions are closed).
+    runtime.add_component(media)
+    runtime.add_component(_SignalingComponent(service))
+    app.state.signaling = service
+    app.state.media_servers = media
+    app.state.rpc_endpoint = RpcEndpoint(service)
+    app.router.routes.append(WebSocketRoute("/openvidu", openvidu_websocket))
+    return service
