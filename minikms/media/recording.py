@@ -29,6 +29,10 @@ from av.video.frame import VideoFrame
 log = logging.getLogger(__name__)
 
 VIDEO_TIME_BASE = Fraction(1, 90000)
+# The frame rate the video stream declares; frames are spaced at least 1/rate apart, so that readers
+# that round timestamps to the declared rate (ffmpeg does) never see two frames in one slot.
+VIDEO_RATE = 30
+VIDEO_MIN_SPACING = int(1 / (VIDEO_RATE * VIDEO_TIME_BASE))
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class RecordingWriter:
         self._video: Any = None
         self._audio: Any = None
         self._size: tuple[int, int] | None = None
-        self._last_video_pts = -1
+        self._last_video_pts = -VIDEO_MIN_SPACING
         self._audio_samples = 0
         self._resampler: Any = None
         self._fifo: Any = None
@@ -190,7 +194,7 @@ class RecordingWriter:
         want_video = self.spec.video_codec is not None and self._size is not None
         if want_video and self._size is not None:
             width, height = self._size
-            stream = self._container.add_stream(self.spec.video_codec, rate=30)
+            stream = self._container.add_stream(self.spec.video_codec, rate=VIDEO_RATE)
             stream.width = width - width % 2
             stream.height = height - height % 2
             stream.pix_fmt = "yuv420p"
@@ -222,9 +226,8 @@ class RecordingWriter:
         return VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
 
     def _write_video(self, frame: VideoFrame, media_time: float) -> None:
-        pts = int(media_time / VIDEO_TIME_BASE)
-        if pts <= self._last_video_pts:
-            return
+        # Arrival jitter can bunch frames; late ones are pushed back and the stream catches up on the next.
+        pts = max(int(media_time / VIDEO_TIME_BASE), self._last_video_pts + VIDEO_MIN_SPACING)
         own = self._private_video(frame)
         own.pts = pts
         own.time_base = VIDEO_TIME_BASE

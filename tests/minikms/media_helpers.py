@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiortc.mediastreams import MediaStreamTrack
+
 from minikms.media import MediaNode
 from tests.support.browser import Browser, Page, StaticServer
 
@@ -160,3 +162,10 @@ def decodes_cleanly(path: Path) -> str:
         timeout=120,
     )
     return out.stderr.strip()
+
+
+class TrackSource(MediaNode):
+    """A test-only node whose outputs are fed by given aiortc tracks (e.g. aiortc's synthetic tracks)."""
+
+    def feed(self, kind: str, track: MediaStreamTrack) -> None:
+        self.outputs[kind].set_source(track)
