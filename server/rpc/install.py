@@ -1,11 +1,12 @@
-"""Wire browser signaling and media into the app: the ``/openvidu`` websocket route, the media servers, and
-the signaling service as the session manager's backend."""
+"""Wire browser signaling and media into the app: the ``/openvidu`` websocket route, the media servers, the
+signaling service as the session manager's backend, and the CDR file and webhook event sinks."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
+from server.events import install_event_sinks
 from server.media.bandwidth import Bandwidth
 from server.media.servers import MediaServers
 from server.rpc.connections import RpcRegistry, RpcTimings
@@ -56,4 +57,5 @@ def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
     app.state.media_servers = media
     app.state.rpc_endpoint = RpcEndpoint(service)
     app.router.routes.append(WebSocketRoute("/openvidu", openvidu_websocket))
+    app.state.event_sinks = install_event_sinks(runtime.bus, settings)
     return service
