@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from aiortc.mediastreams import MediaStreamTrack
+from av.audio.frame import AudioFrame
+from av.video.frame import VideoFrame
 
-from minikms.media import MediaNode
+from minikms.media import MediaEngine, MediaNode
 from tests.support.browser import Browser, Page, StaticServer
 
 EVENT_TIMEOUT = 30.0
@@ -169,3 +174,85 @@ class TrackSource(MediaNode):
 
     def feed(self, kind: str, track: MediaStreamTrack) -> None:
         self.outputs[kind].set_source(track)
+
+
+class ConstantAudioTrack(MediaStreamTrack):
+    """Stereo s16 48 kHz audio whose every sample is ``value``, paced in real time (20 ms frames)."""
+
+    kind = "audio"
+    SAMPLES = 960
+    RATE = 48000
+
+    def __init__(self, value: int) -> None:
+        super().__init__()
+        self.value = value
+        self._pts = 0
+        self._start: float | None = None
+
+    async def recv(self) -> AudioFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._pts / self.RATE - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        data = np.full((1, self.SAMPLES * 2), self.value, dtype=np.int16)
+        frame = AudioFrame.from_ndarray(data, format="s16", layout="stereo")
+        frame.sample_rate = self.RATE
+        frame.pts = self._pts
+        frame.time_base = Fraction(1, self.RATE)
+        self._pts += self.SAMPLES
+        return frame
+
+
+class ConstantVideoTrack(MediaStreamTrack):
+    """A uniform yuv420p picture (luma ``y``) at ``fps``, paced in real time."""
+
+    kind = "video"
+
+    def __init__(self, y: int, width: int = 320, height: int = 240, fps: int = 15) -> None:
+        super().__init__()
+        self.y, self.width, self.height, self.fps = y, width, height, fps
+        self._count = 0
+        self._start: float | None = None
+
+    async def recv(self) -> VideoFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._count / self.fps - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        data = np.full((self.height * 3 // 2, self.width), 128, dtype=np.uint8)
+        data[: self.height] = self.y
+        frame = VideoFrame.from_ndarray(data, format="yuv420p")
+        frame.pts = self._count * (90000 // self.fps)
+        frame.time_base = Fraction(1, 90000)
+        self._count += 1
+        return frame
+
+
+class FrameTap(MediaNode):
+    """A test-only sink that keeps the frames reaching its inputs."""
+
+    def __init__(self, engine: MediaEngine) -> None:
+        super().__init__(engine)
+        self.frames: dict[str, list[Any]] = {"audio": [], "video": []}
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._drain(kind)) for kind in ("audio", "video")]
+
+    async def _drain(self, kind: str) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                self.frames[kind].append(await self.inputs[kind].recv())
+
+    async def wait_frames(self, kind: str, count: int, timeout: float = EVENT_TIMEOUT) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        start = len(self.frames[kind])
+        while time.monotonic() < deadline:
+            if len(self.frames[kind]) - start >= count:
+                return self.frames[kind][start:]
+            await asyncio.sleep(POLL_INTERVAL)
+        raise AssertionError(f"only {len(self.frames[kind]) - start} {kind} frames in {timeout} s")
+
+    async def close_media(self) -> None:
+        for task in self._tasks:
+            task.cancel()
