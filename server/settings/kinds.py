@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
@@ -165,7 +164,7 @@ class EnumKind(Kind):
 
 @dataclass(frozen=True)
 class PathKind(Kind):
-    """A filesystem path; ``~`` is expanded. Existence is checked where the path is used."""
+    """A filesystem path, kept as given (``~`` is expanded where the path is used, as is existence)."""
 
     allow_empty: bool = False
 
@@ -180,7 +179,7 @@ class PathKind(Kind):
             if self.allow_empty:
                 return ""
             raise self.fail()
-        return str(Path(value).expanduser())
+        return value
 
 
 @dataclass(frozen=True)
