@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from server.core.ids import connection_id_of_stream
 from server.core.participants import EndpointStats, MediaOptions, Participant, Publisher, Subscriber
 from server.core.sessions import Session
 from server.core.tokens import KurentoOptions, Token
@@ -62,6 +63,9 @@ def subscriber_json(subscriber: Subscriber, connection_id: str, with_stats: bool
     if with_stats:
         result.update(_stats_json(subscriber.endpoint, f"{connection_id}_{subscriber.stream_id}"))
     result["streamId"] = subscriber.stream_id
+    if with_stats:
+        # Read by node-client 2.10/2.11 fetchWebRtc (a Pro addition): the publisher's connectionId.
+        result["publisher"] = connection_id_of_stream(subscriber.stream_id)
     return result
 
 

@@ -93,7 +93,8 @@ def test_webrtc_stats_variant() -> None:
     sub = doc["connections"]["content"][1]["subscribers"][0]
     bob_id = doc["connections"]["content"][1]["connectionId"]
     assert sub["webrtcEndpointName"] == f"{bob_id}_{pub['streamId']}"
-    assert sub["remoteSdp"] is None and list(sub)[-1] == "streamId"
+    assert sub["remoteSdp"] is None and list(sub)[-2:] == ["streamId", "publisher"]
+    assert sub["publisher"] == doc["connections"]["content"][0]["connectionId"]
 
 
 def test_custom_layout_only_with_composed_custom() -> None:
