@@ -95,6 +95,8 @@ class WriterResult:
 
 
 _STOP = object()
+# How long ``finish`` waits for room in a full queue before dropping the oldest frame.
+FINISH_PUT_TIMEOUT = 0.1
 
 
 class RecordingWriter:
@@ -137,7 +139,7 @@ class RecordingWriter:
     def finish(self) -> None:
         while True:
             try:
-                self._queue.put(_STOP, timeout=0.1)
+                self._queue.put(_STOP, timeout=FINISH_PUT_TIMEOUT)
                 return
             except queue.Full:
                 with contextlib.suppress(queue.Empty):
