@@ -17,6 +17,7 @@ from minikms.protocol import (
     Request,
     RpcError,
     decode_frame,
+    dumps,
     failure,
     method_not_found,
     notification_result_error,
@@ -100,6 +101,8 @@ class ServerMethods:
         return await self.handle(peer, request)
 
     async def handle(self, peer: Peer, request: Request) -> dict[str, Any] | None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("request %s", dumps(request.to_json()))
         params = request.params
         if peer.session_id is not None:
             params = dict(params) if params is not None else {}

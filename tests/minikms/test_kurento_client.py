@@ -1,0 +1,112 @@
+"""minikms driven by the official npm kurento-client: 7.3.0 against --kms-version 7.3.0 and 6.18.0
+(package alias kurento-client-6) against --kms-version 6.18.0 (scripts/kurento_client_core.js)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.node import node_available, run_node_json
+from tests.support.procs import MinikmsProcess
+
+pytestmark = pytest.mark.e2e
+
+NODE_TIMEOUT = 120.0
+
+
+@pytest.fixture(autouse=True)
+def _need_node() -> None:
+    if not node_available():
+        pytest.fail("node and tests/e2e/node/node_modules are required (scripts/test.sh installs them)")
+
+
+def run_core_script(version: str) -> dict[str, Any]:
+    major = version.split(".")[0]
+    with MinikmsProcess(kms_version=version) as kms:
+        result = run_node_json("kurento_client_core.js", kms.uri, major, timeout=NODE_TIMEOUT)
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.parametrize("version", ["7.3.0", "6.18.0"])
+def test_official_client_core_flow(version: str) -> None:
+    out = run_core_script(version)
+    ids = out["ids"]
+    pipeline, webrtc, passthrough = ids["pipeline"], ids["webrtc"], ids["passThrough"]
+
+    # Server manager (the client's strict module check passed, or nothing would have run).
+    assert out["info"]["version"] == version
+    assert out["info"]["type"] == "KMS" and out["info"]["capabilities"] == ["transactions"]
+    assert [m["name"] for m in out["info"]["modules"]] == ["core", "elements", "filters"]
+    assert out["cpuCount"] >= 1 and out["usedMemory"] > 1000 and out["usedCpu"] >= 0
+    assert out["kmdCoreName"] == "core"
+
+    # Objects and ids.
+    assert webrtc.startswith(pipeline + "/") and webrtc.endswith("_kurento.WebRtcEndpoint")
+    assert {webrtc, passthrough} <= set(out["objectCreated"])
+    assert out["mediaPipelineOfWebrtc"] == pipeline
+    assert out["children"] == sorted([webrtc, passthrough])
+    assert isinstance(out["creationTime"], int)
+
+    # connect without and with a media type, events through the client's emitter.
+    kinds = [e["mediaType"] for e in out["elementConnected"]]
+    assert sorted(kinds) == ["AUDIO", "DATA", "VIDEO"]  # the second VIDEO connect was already there
+    for event in out["elementConnected"]:
+        assert (
+            event["type"] == "ElementConnected" and event["sink"] == passthrough and event["source"] == webrtc
+        )
+        assert event["tags"] == [] and event["timestampMillis"].isdigit()
+        if version.startswith("6."):
+            assert event["timestamp"].isdigit()
+        else:
+            assert event["timestamp"] is None
+    assert sorted(c["type"] for c in out["sourceConnections"]) == ["AUDIO", "DATA", "VIDEO"]
+    assert all(c["source"] == webrtc and c["sink"] == passthrough for c in out["sourceConnections"])
+    assert out["sinkConnectionsVideo"] == 1
+    assert out["afterDisconnect"] == ["DATA", "VIDEO"]
+
+    # Properties.
+    assert out["bandwidth"] == [600, 100, 900, 150]
+    assert out["stun"] == ["127.0.0.1", 3478]
+    assert out["name"] == "publisher-1"
+    assert out["tags"] == [["room", "r1"]] and out["tag"] == "r1"
+    assert out["mediaState"] == "DISCONNECTED" and out["connectionState"] == "DISCONNECTED"
+    assert out["statsKeys"] == [webrtc] and out["statsTypes"] == ["endpoint"]
+
+    # describe through getMediaobjectById from another client.
+    assert out["describedType"] == "WebRtcEndpoint" and out["describedName"] == "publisher-1"
+    assert out["unknownId"]["code"] == 40101 and out["unknownId"]["constructor"] == "ReferenceError"
+    assert out["unknownId"]["type"] == "MEDIA_OBJECT_NOT_FOUND"
+
+    # Transactions (explicit with newref, and client.transaction()).
+    tx = out["transaction"]
+    assert tx["a"].startswith(tx["pipeline"] + "/") and tx["b"].startswith(tx["pipeline"] + "/")
+    assert tx["connections"] == 3
+    implicit = out["implicitTransaction"]
+    assert implicit["element"].startswith(implicit["pipeline"] + "/") and implicit["type"] == "WebRtcEndpoint"
+
+    # Error paths as the client surfaces them.
+    assert out["unknownFactory"] == {
+        "code": 40108,
+        "message": "Factory 'PlayerEndpoint' not found",
+        "constructor": "Error",
+        "type": "MEDIA_OBJECT_NOT_AVAILABLE",
+    }
+    assert out["emptyOffer"]["code"] == 40201 and out["emptyOffer"]["type"] == "SDP_PARSE_ERROR"
+    assert out["missingTag"]["code"] == 40110
+    assert out["crossPipeline"] == {
+        "code": 40004,
+        "message": "Media elements do not share pipeline",
+        "constructor": "Error",
+        "type": "CONNECT_ERROR",
+    }
+
+    # Release: recursive, children first, seen by ObjectDestroyed, ids gone.
+    destroyed = out["destroyed"]
+    assert {pipeline, webrtc, passthrough, tx["pipeline"], tx["a"], tx["b"], implicit["pipeline"]} <= set(
+        destroyed
+    )
+    assert destroyed.index(webrtc) < destroyed.index(pipeline)
+    assert out["afterRelease"]["code"] == 40101
+    assert out["pipelinesLeft"] == []
