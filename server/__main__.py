@@ -23,6 +23,7 @@ import uvicorn
 
 from server.app import create_app
 from server.http.tls import tls_files
+from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
 from server.settings.loader import state_path
 from server.settings.model import PROPERTIES
@@ -138,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         ws="websockets-sansio" if _has_sansio_ws() else "auto",
     )
-    server = uvicorn.Server(config)
+    server = GracefulServer(config, app.state.runtime)
     log.info(
         "listening on %s:%s (%s)",
         settings.server_address,

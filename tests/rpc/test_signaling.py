@@ -1,0 +1,351 @@
+"""Signaling over the real /openvidu websocket (TLS) of a real server process with a real minikms.
+
+No media moves here (nobody publishes), so these run without a network namespace; the browser tests in
+tests/e2e cover publishing and subscribing with real media.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from tests.rpc.rpc_client import RpcClient, RpcFailure
+from tests.support.procs import MinikmsProcess
+from tests.support.server import ServerProcess
+
+RECONNECT_WINDOW = 1.5
+PING_TIMEOUT = 2.0
+KMS_RECONNECT_WINDOW = 1.0
+NO_ANSWER_WAIT = 1.5
+EVENT_TIMEOUT = 15.0
+
+
+@pytest.fixture(scope="module")
+def kms() -> Iterator[MinikmsProcess]:
+    with MinikmsProcess() as k:
+        yield k
+
+
+@pytest.fixture(scope="module")
+def server(kms: MinikmsProcess) -> Iterator[ServerProcess]:
+    overrides = {
+        "kms.uris": [kms.uri],
+        "openvidu.rpc.reconnect-window": RECONNECT_WINDOW,
+        "openvidu.rpc.ping-timeout": PING_TIMEOUT,
+    }
+    with ServerProcess(overrides) as srv:
+        yield srv
+
+
+def ws_url(server: ServerProcess) -> str:
+    return server.url.replace("https://", "wss://") + "/openvidu"
+
+
+def rest(server: ServerProcess, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    with server.client() as http:
+        return http.request(method, path, json=body)
+
+
+def new_session(server: ServerProcess) -> str:
+    resp = rest(server, "POST", "/api/sessions", {})
+    assert resp.status_code == 200
+    return str(resp.json()["id"])
+
+
+def token(server: ServerProcess, session_id: str, role: str = "PUBLISHER", data: str = "") -> str:
+    resp = rest(server, "POST", "/api/tokens", {"session": session_id, "role": role, "data": data})
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["token"])
+
+
+class Clients:
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.all: list[RpcClient] = []
+
+    async def open(self, query: str = "", ping: bool = True) -> RpcClient:
+        client = await RpcClient(ws_url(self.server) + query).open()
+        self.all.append(client)
+        if ping:
+            await client.ping()
+        return client
+
+    async def joined(
+        self, session_id: str, role: str = "PUBLISHER", metadata: str = "", data: str = ""
+    ) -> tuple[RpcClient, dict[str, Any]]:
+        client = await self.open()
+        result = await client.join(token(self.server, session_id, role, data), session_id, metadata)
+        return client, result
+
+
+@pytest.fixture
+async def clients(server: ServerProcess) -> AsyncIterator[Clients]:
+    c = Clients(server)
+    yield c
+    for client in c.all:
+        await client.close()
+
+
+async def test_ping_and_join_shapes(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    a = await clients.open("?sessionId=" + sid, ping=False)
+    pong = await a.request("ping", {"interval": 5000})
+    assert pong == {"jsonrpc": "2.0", "id": 0, "result": {"value": "pong"}}
+    tok = token(server, sid, "PUBLISHER", data="server-data")
+    result = await a.join(tok, sid, '{"name":"ann"}')
+    assert result["metadata"] == '{"name":"ann"}%/%server-data'
+    assert result["value"] == []
+    assert isinstance(result["createdAt"], int)
+    assert result["session"] == sid and result["role"] == "PUBLISHER" and result["mediaServer"] == "kurento"
+    assert isinstance(result["sessionId"], str) and result["sessionId"]
+    assert "_" not in result["id"] and len(result["id"]) == 16
+    # the token is single use
+    other = await clients.open()
+    with pytest.raises(RpcFailure) as err:
+        await other.join(tok, sid)
+    assert err.value.code == 401
+    _b, b_result = await clients.joined(sid, metadata="bob")
+    assert [peer["id"] for peer in b_result["value"]] == [result["id"]]
+    joined = await a.wait_notification("participantJoined")
+    assert joined == {"id": b_result["id"], "createdAt": b_result["createdAt"], "metadata": "bob"}
+    # 2.32 clients get their own version echoed (a parseable semver)
+    c = await clients.open()
+    c_result = await c.join(token(server, sid), sid, "", sdkVersion="2.32.2")
+    assert c_result["version"] == "2.32.2"
+    listed = rest(server, "GET", f"/api/sessions/{sid}").json()
+    assert listed["connections"]["numberOfElements"] == 3
+
+
+async def test_errors_before_join_and_bad_params(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    a = await clients.open()
+    msg = await a.request("sendMessage", {"message": "{}"})
+    assert msg["error"]["code"] == 803
+    missing = await a.request("joinRoom", {"token": "x", "session": sid, "platform": "p"})
+    assert missing["error"]["code"] == -1
+    assert "'secret'" in missing["error"]["message"]
+    bad = await a.request(
+        "joinRoom", {"token": "nope", "session": sid, "platform": "p", "secret": "", "metadata": ""}
+    )
+    assert bad["error"] == {"code": 401, "message": "Unable to join room. The user is not authorized"}
+    await a.join(token(server, sid), sid)
+    with pytest.raises(TimeoutError):  # unknown methods are never answered
+        await a.request("noSuchMethod", {}, timeout=NO_ANSWER_WAIT)
+    assert await a.call(
+        "videoData", {"height": 480, "width": 640, "videoActive": True, "audioActive": True}
+    ) == {"sessionId": (await a.call("echo", {}))["sessionId"]}
+
+
+async def test_signals(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    a, ra = await clients.joined(sid, metadata="a")
+    b, rb = await clients.joined(sid, metadata="b")
+    c, rc = await clients.joined(sid, metadata="c")
+    await a.call("sendMessage", {"message": json.dumps({"to": [], "data": "all", "type": "signal:chat"})})
+    for client in (a, b, c):
+        note = await client.wait_notification("sendMessage", lambda prm: prm["data"] == "all")
+        assert note == {"data": "all", "from": ra["id"], "type": "signal:chat"}
+    await a.call(
+        "sendMessage", {"message": json.dumps({"to": [rc["id"]], "data": "only-c", "type": "signal"})}
+    )
+    await c.wait_notification("sendMessage", lambda prm: prm["data"] == "only-c")
+    await b.call("sendMessage", {"message": json.dumps({"to": [ra["id"]], "data": "sync", "type": "signal"})})
+    await a.wait_notification("sendMessage", lambda prm: prm["data"] == "sync")
+    assert not [n for n in b.notifications_of("sendMessage") if n["data"] == "only-c"]
+    assert not [n for n in a.notifications_of("sendMessage") if n["data"] == "only-c"]
+    unknown = await a.request("sendMessage", {"message": json.dumps({"to": ["nobody"], "data": "x"})})
+    assert unknown["error"]["code"] == 601
+    invalid = await a.request("sendMessage", {"message": "not json"})
+    assert invalid["error"]["code"] == 600
+    assert rb["id"] != rc["id"]
+
+
+async def test_roles_and_moderation(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    sub, r_sub = await clients.joined(sid, role="SUBSCRIBER")
+    pub, r_pub = await clients.joined(sid, role="PUBLISHER")
+    mod, r_mod = await clients.joined(sid, role="MODERATOR")
+    denied = await sub.request(
+        "publishVideo", {"sdpOffer": "v=0", "hasAudio": True, "hasVideo": True, "doLoopback": False}
+    )
+    assert denied["error"]["code"] == 401
+    not_mod = await pub.request("forceDisconnect", {"connectionId": r_sub["id"]})
+    assert not_mod["error"]["code"] == 401
+    unknown = await mod.request("forceDisconnect", {"connectionId": "nobody"})
+    assert unknown["error"]["code"] == 102
+    with pytest.raises(TimeoutError):  # forceUnpublish of an unknown stream is never answered
+        await mod.request("forceUnpublish", {"streamId": "x_CAMERA_ABCDE"}, timeout=NO_ANSWER_WAIT)
+    not_streaming = await pub.request("unpublishVideo", {})
+    assert not_streaming["error"]["code"] == 105
+    await mod.call("forceDisconnect", {"connectionId": r_sub["id"]})
+    left = await pub.wait_notification("participantLeft")
+    assert left == {"connectionId": r_sub["id"], "reason": "forceDisconnectByUser"}
+    evicted = await sub.wait_notification("participantEvicted")
+    assert evicted == {"connectionId": r_sub["id"], "reason": "forceDisconnectByUser"}
+    await pub.wait_notification("participantEvicted")
+    await asyncio.wait_for(sub.closed.wait(), EVENT_TIMEOUT)
+    # on the moderator's socket: participantLeft, then the answer, then participantEvicted
+    order = [m.get("method", "response") for m in mod.raw if m.get("method") != "participantJoined"]
+    assert order[-3:] == ["participantLeft", "response", "participantEvicted"], order
+    session = rest(server, "GET", f"/api/sessions/{sid}").json()
+    assert {c["connectionId"] for c in session["connections"]["content"]} == {r_pub["id"], r_mod["id"]}
+
+
+async def test_reconnection_within_window_and_network_disconnect(
+    server: ServerProcess, clients: Clients
+) -> None:
+    sid = new_session(server)
+    a, ra = await clients.joined(sid, metadata="a")
+    b, _rb = await clients.joined(sid, metadata="b")
+    await a.abort()
+    again = await clients.open("?sessionId=" + sid + "&reconnect=true")
+    answer = await again.request("connect", {"sessionId": ra["sessionId"], "reconnect": True})
+    assert answer["result"] == {"value": "reconnection successful", "sessionId": ra["sessionId"]}
+    await again.call("sendMessage", {"message": json.dumps({"to": [], "data": "back"})})
+    await b.wait_notification("sendMessage", lambda prm: prm["data"] == "back" and prm["from"] == ra["id"])
+    assert b.notifications_of("participantLeft") == []
+    unknown = await (await clients.open()).request("connect", {"sessionId": "no-such-session"})
+    assert unknown["error"] == {"code": 40007, "message": "reconnection error"}
+    # Dropped for longer than the window: evicted with networkDisconnect.
+    await again.abort()
+    left = await b.wait_notification("participantLeft", timeout=RECONNECT_WINDOW + EVENT_TIMEOUT)
+    assert left == {"connectionId": ra["id"], "reason": "networkDisconnect"}
+    evicted = await b.wait_notification("participantEvicted")
+    assert evicted["reason"] == "networkDisconnect"
+    late = await clients.open()
+    refused = await late.request("connect", {"sessionId": ra["sessionId"]})
+    assert refused["error"]["code"] == 40007
+
+
+async def test_ping_watchdog_evicts_silent_client(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    b, _ = await clients.joined(sid)
+    silent = await RpcClient(ws_url(server)).open()
+    clients.all.append(silent)
+    await silent.ping(interval=1000)  # announces 1 s pings, then never pings again
+    r_silent = await silent.join(token(server, sid), sid)
+    keep_pinging = asyncio.create_task(_pinger(b))
+    try:
+        left = await b.wait_notification("participantLeft", timeout=EVENT_TIMEOUT)
+    finally:
+        keep_pinging.cancel()
+    assert left == {"connectionId": r_silent["id"], "reason": "networkDisconnect"}
+    await asyncio.wait_for(silent.closed.wait(), EVENT_TIMEOUT)
+
+
+async def _pinger(client: RpcClient) -> None:
+    while True:
+        await client.ping(interval=None)
+        await asyncio.sleep(0.3)
+
+
+async def test_rest_evictions_and_last_participant(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    a, ra = await clients.joined(sid)
+    b, rb = await clients.joined(sid)
+    assert rest(server, "DELETE", f"/api/sessions/{sid}/connection/{rb['id']}").status_code == 204
+    assert await a.wait_notification("participantLeft") == {
+        "connectionId": rb["id"],
+        "reason": "forceDisconnectByServer",
+    }
+    assert (await b.wait_notification("participantEvicted"))["reason"] == "forceDisconnectByServer"
+    await asyncio.wait_for(b.closed.wait(), EVENT_TIMEOUT)
+    assert rest(server, "DELETE", f"/api/sessions/{sid}/connection/{rb['id']}").status_code == 404
+    await a.call("leaveRoom", {})
+    await asyncio.wait_for(a.closed.wait(), EVENT_TIMEOUT)
+    assert rest(server, "GET", f"/api/sessions/{sid}").status_code == 404
+    # DELETE of a live session evicts everybody with sessionClosedByServer
+    sid2 = new_session(server)
+    c, rc = await clients.joined(sid2)
+    d, _rd = await clients.joined(sid2)
+    assert rest(server, "DELETE", f"/api/sessions/{sid2}").status_code == 204
+    assert (await c.wait_notification("participantEvicted", lambda prm: prm["connectionId"] == rc["id"]))[
+        "reason"
+    ] == "sessionClosedByServer"
+    await asyncio.wait_for(d.closed.wait(), EVENT_TIMEOUT)
+    assert rest(server, "GET", f"/api/sessions/{sid2}").status_code == 404
+    assert ra["id"] != rc["id"]
+
+
+async def test_secret_and_recorder_joins(server: ServerProcess, clients: Clients) -> None:
+    sid = f"insecure{int(time.time() * 1000)}"
+    a = await clients.open()
+    params = {"token": "", "session": sid, "platform": "p", "metadata": "", "secret": server.secret}
+    ra = await a.call("joinRoom", {**params, "recorder": False})
+    session = rest(server, "GET", f"/api/sessions/{sid}").json()
+    assert session["recordingMode"] == "ALWAYS"
+    rec = await clients.open()
+    r_rec = await rec.call("joinRoom", {**params, "recorder": True})
+    assert r_rec["id"] == "RECORDER"
+    assert [peer["id"] for peer in r_rec["value"]] == [ra["id"]]
+    b, rb = await clients.joined(sid)
+    assert [peer["id"] for peer in rb["value"]] == [ra["id"]]  # the recorder stays hidden
+    await asyncio.sleep(0.3)
+    assert [n["id"] for n in a.notifications_of("participantJoined")] == [rb["id"]]
+    # an insecure participant may moderate
+    await a.call("forceDisconnect", {"connectionId": rb["id"]})
+    await asyncio.wait_for(b.closed.wait(), EVENT_TIMEOUT)
+
+
+async def test_slow_media_server_does_not_delay_pings(clients: Clients) -> None:
+    with MinikmsProcess() as slow_kms, ServerProcess({"kms.uris": [slow_kms.uri]}) as srv:
+        clients.server = srv
+        sid_ready = new_session(srv)
+        a, _ = await clients.joined(sid_ready)
+        sid_blocked = new_session(srv)
+        blocked = await clients.open()
+        slow_kms.pause()
+        try:
+            pending = asyncio.create_task(blocked.join(token(srv, sid_blocked), sid_blocked))
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            assert await blocked.ping(interval=None) == {"value": "pong"}
+            assert await a.ping(interval=None) == {"value": "pong"}
+            await a.call("sendMessage", {"message": json.dumps({"to": [], "data": "still here"})})
+            await a.wait_notification("sendMessage")
+            responsive = time.monotonic() - started
+            assert not pending.done()
+        finally:
+            slow_kms.resume()
+        await asyncio.wait_for(pending, EVENT_TIMEOUT)
+        print(f"ping and signal answered in {responsive:.3f} s while the media server was frozen")
+
+
+async def test_media_server_loss_and_cluster_placement(clients: Clients) -> None:
+    with MinikmsProcess() as first, MinikmsProcess() as second:
+        overrides = {"kms.uris": [first.uri, second.uri], "kms.reconnect-window": KMS_RECONNECT_WINDOW}
+        with ServerProcess(overrides) as srv:
+            clients.server = srv
+            sid = new_session(srv)
+            a, ra = await clients.joined(sid)
+            b, _rb = await clients.joined(sid)
+            first.kill()
+            evicted = await a.wait_notification("participantEvicted", timeout=EVENT_TIMEOUT)
+            assert evicted == {"connectionId": ra["id"], "reason": "mediaServerDisconnect"}
+            await asyncio.wait_for(b.closed.wait(), EVENT_TIMEOUT)
+            assert rest(srv, "GET", f"/api/sessions/{sid}").status_code == 404
+            # the server keeps serving; the next session lands on the surviving media server
+            sid2 = new_session(srv)
+            c, rc = await clients.joined(sid2)
+            assert rc["session"] == sid2
+            assert (await c.ping(interval=None)) == {"value": "pong"}
+
+
+async def test_shutdown_evicts_with_openvidu_server_stopped(clients: Clients, kms: MinikmsProcess) -> None:
+    srv = ServerProcess({"kms.uris": [kms.uri]}).start()
+    try:
+        clients.server = srv
+        sid = new_session(srv)
+        a, ra = await clients.joined(sid)
+        srv.proc.send_signal(15)  # type: ignore[union-attr]
+        evicted = await a.wait_notification("participantEvicted", timeout=EVENT_TIMEOUT)
+        assert evicted == {"connectionId": ra["id"], "reason": "openviduServerStopped"}
+        assert await asyncio.to_thread(srv.wait_exit) == 0
+    finally:
+        srv.stop()
+        srv.cleanup()
