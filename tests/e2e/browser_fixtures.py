@@ -1,0 +1,84 @@
+"""Shared pieces of the browser end-to-end tests: a server with a minikms, tokens through REST, pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tests.support.browser import Browser, Page, StaticServer
+from tests.support.procs import MinikmsProcess
+from tests.support.server import ServerProcess
+
+MEDIA_TIMEOUT = 60.0
+PLAYBACK_WINDOW = 2.0
+
+
+@contextmanager
+def media_server_stack(
+    extra: dict[str, Any] | None = None, kms_count: int = 1
+) -> Iterator[tuple[ServerProcess, list[MinikmsProcess]]]:
+    kmss = [MinikmsProcess().start() for _ in range(kms_count)]
+    try:
+        server = ServerProcess({"kms.uris": [k.uri for k in kmss], **(extra or {})})
+        server.overrides.setdefault("openvidu.publicurl", f"https://127.0.0.1:{server.port}")
+        with server:
+            yield server, kmss
+    finally:
+        for kms in kmss:
+            kms.stop()
+
+
+def new_session(server: ServerProcess, custom_id: str = "") -> str:
+    with server.client() as http:
+        resp = http.post("/api/sessions", json={"customSessionId": custom_id} if custom_id else {})
+        assert resp.status_code in (200, 409), resp.text
+        return custom_id or str(resp.json()["id"])
+
+
+def new_token(server: ServerProcess, session_id: str, role: str = "PUBLISHER", data: str = "") -> str:
+    with server.client() as http:
+        resp = http.post("/api/tokens", json={"session": session_id, "role": role, "data": data})
+        assert resp.status_code == 200, resp.text
+        return str(resp.json()["token"])
+
+
+def join(page: Page, token: str, metadata: str) -> str:
+    connection_id = page.eval(f"ovJoin({token!r}, {metadata!r})", timeout=MEDIA_TIMEOUT)
+    assert isinstance(connection_id, str) and connection_id, page.log_text()
+    return connection_id
+
+
+def wait_remote_playing(page: Page, count: int, timeout: float = MEDIA_TIMEOUT) -> list[dict[str, Any]]:
+    """Wait until ``count`` remote videos have frames and their currentTime advances; returns the last sample."""
+    expr = (
+        f"(() => {{ const v = ovRemoteVideos(); "
+        f"return v.length >= {count} && v.every(x => x.videoWidth > 0 && x.currentTime > 0) ? v : false; }})()"
+    )
+    try:
+        first = page.wait_for(expr, timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(
+            f"remote videos did not play: {exc}\n{page.eval('ovRemoteVideos()')}\n{page.log_text()[-4000:]}"
+        ) from exc
+    time.sleep(PLAYBACK_WINDOW)
+    later = page.eval("ovRemoteVideos()")
+    by_stream = {v["streamId"]: v for v in later}
+    for video in first:
+        now = by_stream.get(video["streamId"])
+        assert now is not None, later
+        assert now["currentTime"] > video["currentTime"], (video, now)
+        assert now["videoWidth"] > 0
+    return list(later)
+
+
+__all__ = [
+    "Browser",
+    "StaticServer",
+    "join",
+    "media_server_stack",
+    "new_session",
+    "new_token",
+    "wait_remote_playing",
+]
