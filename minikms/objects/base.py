@@ -39,6 +39,10 @@ class ObjectHost(Resolver, Protocol):
 
     def all_objects(self) -> list[MediaObject]: ...
 
+    def pipelines_for_manager(self) -> list[str]: ...
+
+    def session_ids(self) -> list[str]: ...
+
 
 @dataclass(frozen=True)
 class OperationSpec:
