@@ -44,6 +44,7 @@ from .pool import KmsPool, MediaServer
 
 __all__ = [
     "Composite",
+    "Connected",
     "ConnectionState",
     "Disconnected",
     "DuplicateMediaServerError",

@@ -41,6 +41,7 @@ from .errors import (
 )
 from .events import canonical_event_name
 from .lifecycle import (
+    Connected,
     ConnectionState,
     Disconnected,
     LifecycleEvent,
@@ -172,19 +173,37 @@ class KmsConnection:
 
     # --- open / close --------------------------------------------------------------------
 
-    async def open(self) -> None:
-        """Open the socket, run ``connect`` and ``getInfo``. Raises ``KmsUnreachableError``."""
+    async def open(self, *, retry: bool = False) -> None:
+        """Open the socket, run ``connect`` and ``getInfo``.
+
+        Raises ``KmsUnreachableError`` when that fails, unless ``retry`` is true: then the
+        connection reports :class:`Unreachable` and keeps trying every ``retry_interval``; the
+        first success is reported as :class:`Connected`.
+        """
         if self._state is not ConnectionState.CONNECTING or self._ws is not None:
             raise KmsError("connection already opened")
         try:
             await asyncio.wait_for(self._establish(None), self.connect_timeout)
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed, KmsError) as exc:
             await self._drop_socket()
-            self._set_state(ConnectionState.CLOSED)
-            raise KmsUnreachableError(f"cannot connect to {self.uri}: {exc!r}") from exc
+            if isinstance(exc, InvalidURI) or not retry:
+                self._set_state(ConnectionState.CLOSED)
+                raise KmsUnreachableError(f"cannot connect to {self.uri}: {exc!r}") from exc
+            log.info("media server %s unreachable, retrying: %r", self.uri, exc)
+            now = self.disconnection_time = _now_ms()
+            self._set_state(ConnectionState.UNREACHABLE)
+            self._notify(Unreachable(self.uri, now, now))
+            self._reconnect_task = asyncio.create_task(self._reconnect_loop())
+            return
+        if self.closed:  # close() ran while the handshake was in progress
+            await self._drop_socket()
+            raise KmsClosedError(f"connection to {self.uri} closed while opening")
         self.connection_time = _now_ms()
         self._set_state(ConnectionState.CONNECTED)
-        if self.ping_interval is not None:
+        self._start_ping()
+
+    def _start_ping(self) -> None:
+        if self.ping_interval is not None and self._ping_task is None:
             self._ping_task = asyncio.create_task(self._ping_loop(self.ping_interval))
 
     async def close(self) -> None:
@@ -574,17 +593,21 @@ class KmsConnection:
             break
         else:
             return
-        assert self.session_id is not None and self.server_id is not None
+        session_id, server_id = self.session_id or "", self.server_id or ""
         self.connection_time = _now_ms()
         self.disconnection_time = None
-        if outcome == "same":
+        if outcome == "new":  # first connection of a media server that was unreachable at open()
+            self._set_state(ConnectionState.CONNECTED)
+            self._start_ping()
+            self._notify(Connected(self.uri, self.connection_time, session_id, server_id))
+        elif outcome == "same":
             ws = self._ws
             for entry in list(self._pending.values()):
                 if entry.resend and ws is not None and not entry.future.done():
                     with contextlib.suppress(ConnectionClosed):
                         await ws.send(entry.request.encode())
             self._set_state(ConnectionState.CONNECTED)
-            self._notify(ReconnectedSame(self.uri, self.connection_time, self.session_id, self.server_id))
+            self._notify(ReconnectedSame(self.uri, self.connection_time, session_id, server_id))
         else:
             self._routes.clear()
             self._fail_pending(KmsSessionLostError(f"media server {self.uri} lost the session"))
@@ -593,8 +616,8 @@ class KmsConnection:
                 ReconnectedEmpty(
                     self.uri,
                     self.connection_time,
-                    self.session_id,
-                    self.server_id,
+                    session_id,
+                    server_id,
                     previous_server,
                     previous_server != self.server_id,
                 )

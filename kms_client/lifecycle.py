@@ -1,6 +1,7 @@
 """Connection lifecycle notices, told to listeners of a connection and of the pool.
 
-Order for one outage: :class:`Disconnected` first, then either :class:`ReconnectedSame`
+A media server added while unreachable (``open(retry=True)``) reports :class:`Unreachable`
+first and :class:`Connected` when it answers. Order for one outage: :class:`Disconnected` first, then either :class:`ReconnectedSame`
 (same media server process, session and objects kept, subscriptions still deliver),
 :class:`ReconnectedEmpty` (a restarted media server, or one that forgot the session: every
 object is lost) or, once the reconnect window is over, :class:`Unreachable`. Reconnection
@@ -27,6 +28,14 @@ class LifecycleEvent:
 
     uri: str
     at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(LifecycleEvent):
+    """First connection of a media server that was unreachable when it was added."""
+
+    session_id: str
+    server_id: str
 
 
 @dataclass(frozen=True, slots=True)

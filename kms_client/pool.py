@@ -77,6 +77,9 @@ async def resolve_ip(uri: str, timeout: float = DEFAULT_RESOLVE_TIMEOUT) -> str:
 class MediaServer:
     """One media server of the pool: its id, URI, IP, connection and server information.
 
+    ``ip`` is the host part of the URI, as OpenVidu reports it (``"localhost"`` for
+    ``ws://localhost:8888/kurento``); ``resolved_ip`` is that host resolved to an address.
+
     ``connection_time`` / ``disconnection_time`` are epoch milliseconds (``None`` when not
     applicable). ``used_cpu`` runs on a second socket with its own session because
     ``getUsedCpu`` blocks the socket it runs on for its whole interval.
@@ -88,6 +91,7 @@ class MediaServer:
         self.id = server_id
         self.uri = uri
         self.ip = ip
+        self.resolved_ip = ip
         self.client = client
         self._settings = settings
         self._cpu_client: KurentoClient | None = None
@@ -209,9 +213,14 @@ class KmsPool:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
 
-    async def add(self, uri: str, server_id: str | None = None) -> MediaServer:
-        """Connect to a media server and add it. Raises ``KmsUnreachableError`` when it cannot
-        be reached and ``DuplicateMediaServerError`` when the URI or id is already present."""
+    async def add(self, uri: str, server_id: str | None = None, *, wait: bool = True) -> MediaServer:
+        """Connect to a media server and add it.
+
+        With ``wait`` (default) an unreachable media server raises ``KmsUnreachableError`` and
+        is not added. With ``wait=False`` it is added anyway, reported ``Unreachable``, and
+        retried in the background until it answers (``Connected``) or is removed.
+        Raises ``DuplicateMediaServerError`` when the URI or id is already present.
+        """
         if self._closed:
             raise KmsError("pool is closed")
         if self.by_uri(uri) is not None:
@@ -222,14 +231,22 @@ class KmsPool:
                 server_id = new_media_server_id()
         elif server_id in self._servers:
             raise DuplicateMediaServerError(f"media server id {server_id} already in the pool")
-        ip = await resolve_ip(uri, self.resolve_timeout)
-        client = await KurentoClient.connect(uri, **self._settings)
-        if self._closed or self.by_uri(uri) is not None or server_id in self._servers:
-            await client.close()
-            raise DuplicateMediaServerError(f"media server {uri} added twice or pool closed")
-        server = MediaServer(server_id, uri, ip, client, self._settings)
+        host = urlsplit(uri).hostname or ""
+        client = KurentoClient(KmsConnection(uri, **self._settings))
+        server = MediaServer(server_id, uri, host, client, self._settings)
+        server.resolved_ip = await resolve_ip(uri, self.resolve_timeout)
         client.connection.add_listener(lambda notice: self._on_notice(server, notice))
-        self._servers[server_id] = server
+        self._servers[server_id] = server  # reserved now: a concurrent add of the same URI fails
+        try:
+            await client.connection.open(retry=not wait)
+        except BaseException:
+            if self._servers.get(server_id) is server:
+                del self._servers[server_id]
+            await client.close()
+            raise
+        if self._closed:
+            await client.close()
+            raise KmsError("pool closed while adding a media server")
         return server
 
     async def remove(self, server_id: str) -> MediaServer | None:

@@ -10,7 +10,14 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from kms_client import errors
-from kms_client.lifecycle import Disconnected, LifecycleEvent, ReconnectedEmpty, ReconnectedSame
+from kms_client.lifecycle import (
+    Connected,
+    Disconnected,
+    LifecycleEvent,
+    ReconnectedEmpty,
+    ReconnectedSame,
+    Unreachable,
+)
 from kms_client.pool import KmsPool, MediaServer, new_media_server_id, resolve_ip
 
 from .fake_kms import FakeKms
@@ -65,6 +72,7 @@ async def test_add_exposes_fields_and_info(two: tuple[FakeKms, FakeKms]) -> None
         assert re.fullmatch(r"KMS-[A-Z0-9]{6}", sa.id)
         assert pool.get(sa.id) is sa and pool.get("KMS-NOPE00") is None
         assert (sa.uri, sa.ip, sa.connected, sa.disconnection_time) == (a.uri, "127.0.0.1", True, None)
+        assert sa.resolved_ip == "127.0.0.1"
         assert isinstance(sa.connection_time, int) and sa.connection_time >= before
         assert sa.info is not None and sa.info.version == "7.3.0" and sa.info.capabilities == ["transactions"]
         assert sb.version == "6.18.0" and sb.connection.server_major == 6
@@ -83,6 +91,41 @@ async def test_add_unreachable_is_refused(two: tuple[FakeKms, FakeKms]) -> None:
         with pytest.raises(errors.KmsUnreachableError):
             await pool.add(uri)
         assert pool.servers == []
+
+
+async def test_ip_is_the_uri_host_as_openvidu_reports_it(two: tuple[FakeKms, FakeKms]) -> None:
+    a, _ = two
+    async with KmsPool(**FAST) as pool:  # type: ignore[arg-type]
+        server = await pool.add(f"ws://localhost:{a.port}/kurento")
+        assert server.ip == "localhost"
+        assert server.resolved_ip in ("127.0.0.1", "::1")
+
+
+async def test_add_without_waiting_connects_later(two: tuple[FakeKms, FakeKms]) -> None:
+    a, _ = two
+    port = a.port
+    await a.stop()
+    seen: list[LifecycleEvent] = []
+    async with KmsPool(**FAST) as pool:  # type: ignore[arg-type]
+        pool.add_listener(lambda _s, n: seen.append(n))
+        server = await pool.add(a.uri, wait=False)
+        assert pool.get(server.id) is server
+        assert not server.connected and server.connection_time is None
+        assert isinstance(server.disconnection_time, int)
+        assert [type(n) for n in seen] == [Unreachable]
+        with pytest.raises(errors.KmsUnreachableError):
+            await server.used_memory()
+        await a.start(port)
+        await _until(lambda: server.connected)
+        assert [type(n) for n in seen] == [Unreachable, Connected]
+        connected = seen[1]
+        assert isinstance(connected, Connected) and connected.server_id == a.server_id
+        assert server.disconnection_time is None and isinstance(server.connection_time, int)
+        assert server.info is not None and server.info.version == "7.3.0"
+        assert await server.used_memory() == 187392
+        # and it is then watched like any other: a drop is resumed
+        await a.drop()
+        await _until(lambda: isinstance(seen[-1], ReconnectedSame))
 
 
 async def test_used_cpu_runs_on_its_own_socket_and_session(two: tuple[FakeKms, FakeKms]) -> None:
