@@ -27,6 +27,7 @@ class FakeKms:
         self.server_id = str(uuid.uuid4())
         self.known_sessions: set[str] = set()
         self.objects: dict[str, str] = {}  # id -> type
+        self.props: dict[tuple[str, str], Any] = {}  # (id, property) -> value
         self.subscriptions: dict[tuple[str, str, str], str] = {}  # (session, object, type) -> sub id
         self.bound: dict[str, ServerConnection] = {}  # session -> socket
         self.cache: dict[tuple[str, Any], dict[str, Any]] = {}
@@ -194,7 +195,16 @@ class FakeKms:
         if obj not in self.objects:
             return _err(rid, 40101, f"Object '{obj}' not found", "MEDIA_OBJECT_NOT_FOUND")
         if op == "getName":
-            return _ok(rid, {"sessionId": sid, "value": obj})
+            return _ok(rid, {"sessionId": sid, "value": self.props.get((obj, "Name"), obj)})
+        if op.startswith("set") and len(op_params) == 1:  # generic property setter
+            self.props[(obj, op[3:])] = next(iter(op_params.values()))
+            return _ok(rid, {"sessionId": sid, "value": None})
+        if op.startswith("get") and not op_params and (obj, op[3:]) in self.props:
+            return _ok(rid, {"sessionId": sid, "value": self.props[(obj, op[3:])]})
+        if op == "addIceCandidate":
+            return _ok(rid, {"sessionId": sid, "value": None})
+        if op == "generateOffer":
+            return _ok(rid, {"sessionId": sid, "value": "v=0\r\n"})
         if op == "echo":
             return _ok(rid, {"sessionId": sid, "value": op_params})
         if op == "sleep":
