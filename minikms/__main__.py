@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # One line per client connection is noise at INFO; keep the library's warnings and errors.
+    logging.getLogger("websockets").setLevel(max(logging.getLogger().level, logging.WARNING))
     return Settings(
         address=args.address,
         port=args.port,

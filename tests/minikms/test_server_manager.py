@@ -110,7 +110,7 @@ async def test_cpu_count_and_memory_are_the_real_process_figures(kms7: MinikmsPr
 
 
 async def test_get_used_cpu_blocks_its_socket_only(kms7: MinikmsProcess) -> None:
-    interval_ms = 1500
+    interval_ms = 3000
     async with RawKms(kms7.uri) as slow, RawKms(kms7.uri) as other:
         await slow.result("ping")
         await other.result("ping")
