@@ -282,6 +282,14 @@ class MediaElement(MediaObject):
         else:
             await self.invoke("setMaxEncoderBitrate", {"maxEncoderBitrate": bps})
 
+    async def get_max_encoder_bitrate(self) -> int:
+        op = "getMaxOutputBitrate" if self.connection.server_major == 6 else "getMaxEncoderBitrate"
+        return int(await self.invoke(op))
+
+    async def get_min_encoder_bitrate(self) -> int:
+        op = "getMinOutputBitrate" if self.connection.server_major == 6 else "getMinEncoderBitrate"
+        return int(await self.invoke(op))
+
     async def set_min_encoder_bitrate(self, bps: int) -> None:
         """7.x ``minEncoderBitrate`` (6.x: ``minOutputBitrate``)."""
         if self.connection.server_major == 6:

@@ -157,6 +157,10 @@ async def test_every_object_type(client: KurentoClient) -> None:
     assert await webrtc.get_stun_server_address() == "127.0.0.1"
     await webrtc.set_stun_server_port(3478)
     assert await webrtc.get_stun_server_port() == 3478
+    await webrtc.set_max_encoder_bitrate(900000)
+    await webrtc.set_min_encoder_bitrate(100000)
+    assert await webrtc.get_max_encoder_bitrate() == 900000
+    assert await webrtc.get_min_encoder_bitrate() == 100000
     await webrtc.set_external_ipv4("127.0.0.1")
     assert await webrtc.get_external_ipv4() == "127.0.0.1"
     assert await gst.get_command() == "videobalance saturation=0.0"
