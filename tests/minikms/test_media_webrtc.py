@@ -203,3 +203,26 @@ async def test_bandwidth_caps(engine: MediaEngine, browser: Browser, server: Sta
     assert outbound and 260_000 <= outbound[0]["targetBitrate"] <= 300_000
     await page.close("pub")
     await page.close("sub")
+
+
+async def test_candidates_trickled_after_the_offer(
+    engine: MediaEngine, browser: Browser, server: StaticServer
+) -> None:
+    """The OpenVidu browser flow: the offer carries no candidates, they arrive after processOffer, and
+    the endpoint's own candidates reach the browser only through IceCandidateFound."""
+    page = open_peer_page(browser, server)
+    pub = WebRtcNode(engine)
+    log = EventLog().attach(pub)
+    offer = await page.publish("late", trickle=True)
+    assert "a=candidate:" not in offer["sdp"] and offer["candidates"]
+    answer = await pub.process_offer(offer["sdp"])
+    await page.answer("late", strip_candidates(answer))
+    await pub.gather_candidates()
+    for cand in log.named("IceCandidateFound"):
+        c = cand["candidate"]
+        await page.add_candidate("late", {k: c[k] for k in ("candidate", "sdpMid", "sdpMLineIndex")})
+    for cand in offer["candidates"]:
+        await pub.add_ice_candidate(cand["candidate"], cand["sdpMid"], cand["sdpMLineIndex"])
+    await log.wait("MediaFlowInStateChanged", flow("FLOWING", "VIDEO"))
+    await log.wait("ConnectionStateChanged", lambda d: d["newState"] == "CONNECTED")
+    await page.close("late")
