@@ -27,11 +27,18 @@ class RpcFailure(Exception):
         self.code = error.get("code")
 
 
+_INSECURE: ssl.SSLContext | None = None
+
+
 def insecure_ssl() -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    """One shared client context that accepts the server's self-signed certificate (no CA bundle loaded)."""
+    global _INSECURE
+    if _INSECURE is None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        _INSECURE = ctx
+    return _INSECURE
 
 
 class RpcClient:
@@ -95,7 +102,9 @@ class RpcClient:
         finally:
             self.pending.pop(req_id, None)
 
-    async def call(self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    async def call(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> Any:
         """Send a request; return ``result`` or raise RpcFailure with the error object."""
         msg = await self.request(method, params, timeout)
         if "error" in msg:
