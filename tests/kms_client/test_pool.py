@@ -215,3 +215,24 @@ async def test_close_is_bounded_even_with_a_frozen_server(two: tuple[FakeKms, Fa
         await pending
     with pytest.raises(errors.KmsError):
         await pool.add(b.uri)
+
+
+async def test_listener_may_remove_an_unreachable_server(two: tuple[FakeKms, FakeKms]) -> None:
+    a, b = two
+    removed: list[MediaServer | None] = []
+
+    async def on_notice(server: MediaServer, notice: LifecycleEvent) -> None:
+        if isinstance(notice, Unreachable):
+            removed.append(await pool.remove(server.id))
+
+    async with KmsPool(**FAST) as pool:  # type: ignore[arg-type]
+        sa = await pool.add(a.uri)
+        sb = await pool.add(b.uri)
+        pool.add_listener(on_notice)
+        await a.drop()
+        await a.stop()
+        await _until(lambda: bool(removed))
+        assert removed == [sa]
+        assert sa.connection.closed
+        assert [s.id for s in pool.servers] == [sb.id]
+        assert sb.connected
