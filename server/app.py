@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from server.api import config, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
+from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
 from server.rpc.install import install_signaling
@@ -87,4 +88,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     )
     app.state.runtime = rt
     install_signaling(app, rt)
+    install_pro(app, rt)
     return app

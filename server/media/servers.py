@@ -41,8 +41,13 @@ class MediaServers:
     def choices(self) -> list[MediaServerChoice]:
         return [MediaServerChoice(server.id, server.connection) for server in self.pool.servers]
 
+    def configured_uris(self) -> tuple[str, ...]:
+        """Every ``kms.uris`` entry in cluster mode; only the first one otherwise (OpenVidu CE)."""
+        uris = self.settings.kms_uris
+        return uris if self.settings.openvidu_pro_cluster else uris[:1]
+
     async def start(self) -> None:
-        for uri in self.settings.kms_uris:
+        for uri in self.configured_uris():
             if uri == EMBEDDED:
                 child = EmbeddedMediaServer(address=self.settings.minikms_address)
                 self.embedded.append(child)
@@ -53,6 +58,15 @@ class MediaServers:
                 log.error("media server %s is not reachable: %s", uri, exc)
                 continue
             log.info("media server %s connected at %s", server.id, uri)
+
+    async def remove(self, server_id: str) -> None:
+        """Forget a media server (and stop it if it is an embedded child)."""
+        server = await self.pool.remove(server_id)
+        if server is None:
+            return
+        for child in [c for c in self.embedded if c.uri == server.uri]:
+            self.embedded.remove(child)
+            await child.stop()
 
     async def stop(self) -> None:
         await self.pool.close()

@@ -210,6 +210,10 @@ class MediaSession:
     async def add_ice_candidate(self, connection_id: str, endpoint_name: str, candidate: Candidate) -> None:
         await self._endpoint(connection_id, endpoint_name).add_remote_candidate(candidate, self.timeouts.call)
 
+    def endpoints(self) -> list[tuple[str, WebRtcEndpoint]]:
+        """Every live endpoint with its name (publisher: the streamId; subscriber: ``<sub>_<streamId>``)."""
+        return [(endpoint.name, endpoint) for endpoint in self._endpoints.values() if not endpoint.released]
+
     def endpoint_of(self, owner_id: str, target_id: str) -> WebRtcEndpoint | None:
         return self._endpoints.get((owner_id, target_id))
 

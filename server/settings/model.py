@@ -94,6 +94,8 @@ class Settings:
     openvidu_pro_stats_history: int = 120
     openvidu_pro_cluster: bool = False
     openvidu_pro_cluster_load_strategy: str = "streams"
+    openvidu_pro_cluster_load_sample_interval: float = 5.0
+    openvidu_pro_cluster_load_cpu_window: float = 1.0
     openvidu_pro_kibana_host: str = ""
     # Media servers
     kms_uris: tuple[str, ...] = ("embedded",)
@@ -351,6 +353,20 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_pro_cluster_load_strategy",
         EnumKind(LOAD_STRATEGIES),
         "How the least-loaded media server is chosen for a new session.",
+    ),
+    PropertySpec(
+        "openvidu.pro.cluster.load.sample-interval",
+        "openvidu_pro_cluster_load_sample_interval",
+        _SECONDS,
+        "Seconds between load samples of each media server (strategies cpu and mediaObjects).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.pro.cluster.load.cpu-window",
+        "openvidu_pro_cluster_load_cpu_window",
+        _SECONDS,
+        "Seconds over which getUsedCpu measures a media server's CPU (strategy cpu).",
+        True,
     ),
     PropertySpec(
         "openvidu.pro.kibana.host", "openvidu_pro_kibana_host", StrKind(), "Kibana URL (informational)."

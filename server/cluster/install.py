@@ -1,0 +1,56 @@
+"""Wire the Pro part into the app: cluster placement, load sampling, stats gathering, restart and the Pro routes.
+
+Runs after :func:`server.rpc.install.install_signaling` (it needs the media servers and the signaling service).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from server.api.pro import ProState, pro_routes
+from server.cluster.load import LoadStrategy
+from server.cluster.placement import ClusterPicker, LoadSampler
+from server.restart import Restarter
+from server.runtime import Runtime
+from server.stats.gatherer import StatsGatherer
+from server.stats.webrtc import webrtc_stats_source
+
+
+def stats_log_path(cdr_path: str, started_at: float | None = None) -> Path:
+    """``STATS.<yyyy-MM-dd>_<HH-mm-ss of start>.log`` beside the CDR files."""
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(started_at))
+    return Path(cdr_path).expanduser() / f"STATS.{stamp}.log"
+
+
+def install_pro(app: Starlette, runtime: Runtime) -> ProState:
+    settings = runtime.settings
+    media = app.state.media_servers
+    signaling = app.state.signaling
+    strategy = LoadStrategy(settings.openvidu_pro_cluster_load_strategy)
+    sampler = LoadSampler(
+        strategy,
+        lambda: media.pool.servers,
+        interval=settings.openvidu_pro_cluster_load_sample_interval,
+        cpu_window_ms=int(settings.openvidu_pro_cluster_load_cpu_window * 1000),
+    )
+    picker = ClusterPicker(strategy, lambda: media.pool.servers, runtime.sessions.sessions, sampler)
+    if settings.openvidu_pro_cluster:
+        media.picker = picker
+        signaling.picker = picker
+        runtime.add_component(sampler)
+    stats = StatsGatherer(
+        settings.openvidu_pro_stats_monitoring_interval,
+        settings.openvidu_pro_stats_webrtc_interval,
+        history=settings.openvidu_pro_stats_history,
+        log_path=stats_log_path(settings.openvidu_cdr_path),
+        webrtc_source=webrtc_stats_source(runtime.sessions.sessions, settings.kms_request_timeout),
+    )
+    runtime.add_component(stats)
+    state = ProState(runtime, media, signaling, picker, stats, Restarter())
+    app.state.pro = state
+    app.router.routes.extend(pro_routes())
+    runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, "/metrics")
+    return state
