@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,17 +22,18 @@ def _need_node() -> None:
         pytest.fail("node and tests/e2e/node/node_modules are required (scripts/test.sh installs them)")
 
 
-def run_core_script(version: str) -> dict[str, Any]:
+def run_core_script(version: str, recording_dir: Path) -> dict[str, Any]:
     major = version.split(".")[0]
+    env = {"RECORDING_DIR": str(recording_dir)}
     with MinikmsProcess(kms_version=version) as kms:
-        result = run_node_json("kurento_client_core.js", kms.uri, major, timeout=NODE_TIMEOUT)
+        result = run_node_json("kurento_client_core.js", kms.uri, major, timeout=NODE_TIMEOUT, env=env)
     assert isinstance(result, dict)
     return result
 
 
 @pytest.mark.parametrize("version", ["7.3.0", "6.18.0"])
-def test_official_client_core_flow(version: str) -> None:
-    out = run_core_script(version)
+def test_official_client_core_flow(version: str, tmp_path: Path) -> None:
+    out = run_core_script(version, tmp_path)
     ids = out["ids"]
     pipeline, webrtc, passthrough = ids["pipeline"], ids["webrtc"], ids["passThrough"]
 
@@ -85,6 +87,22 @@ def test_official_client_core_flow(version: str) -> None:
     assert tx["connections"] == 3
     implicit = out["implicitTransaction"]
     assert implicit["element"].startswith(implicit["pipeline"] + "/") and implicit["type"] == "WebRtcEndpoint"
+
+    # Composite + HubPorts + RecorderEndpoint, and a (pass-through) GStreamerFilter.
+    recorder = out["recorder"]
+    assert out["recorderStateRecording"] == "START"
+    assert recorder["events"] == [
+        ["Recording", None],
+        ["UriEndpointStateChanged", "START"],
+        ["Stopped", None],
+        ["UriEndpointStateChanged", "STOP"],
+    ]
+    assert recorder["state"] == "STOP" and recorder["uri"] == f"file://{tmp_path}/composed.webm"
+    assert recorder["portParent"] == recorder["composite"] and recorder["port"].startswith(
+        recorder["composite"] + "/"
+    )
+    assert (tmp_path / "composed.webm").exists()
+    assert out["filter"] == {"command": "videoflip method=1", "sinks": 3}
 
     # Error paths as the client surfaces them.
     assert out["unknownFactory"] == {

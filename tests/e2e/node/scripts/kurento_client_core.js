@@ -128,6 +128,32 @@ async function main() {
   out.implicitTransaction = { pipeline: implicitPipeline.id, element: implicitElement.id,
     type: (await other.getMediaobjectById(implicitElement.id)).constructor.name };
 
+  // Composed audio recording as OpenVidu does it: Composite, HubPorts, RecorderEndpoint, filters.
+  const composite = await pipeline.create('Composite');
+  const portIn = await composite.createHubPort();
+  const portOut = await composite.createHubPort();
+  const recorder = await pipeline.create('RecorderEndpoint', {
+    uri: `file://${process.env.RECORDING_DIR || '/tmp'}/composed.webm`, mediaProfile: 'WEBM_AUDIO_ONLY' });
+  const recorderEvents = [];
+  for (const type of ['Recording', 'Stopped', 'UriEndpointStateChanged']) {
+    recorder.on(type, (event) => recorderEvents.push([type, event.state || null]));
+  }
+  await passThrough.connect(portIn, 'AUDIO');
+  await portOut.connect(recorder, 'AUDIO');
+  await recorder.record();
+  out.recorderStateRecording = await recorder.getState();
+  await recorder.stopAndWait();
+  await sleep(SETTLE_MS);
+  out.recorder = { events: recorderEvents, state: await recorder.getState(), uri: await recorder.getUri(),
+    portParent: (await (await other.getMediaobjectById(portIn.id)).getParent()).id,
+    composite: composite.id, port: portIn.id };
+  // (Read through the other client: a HubPort made by createHubPort() lacks the client's '_describe'
+  // listener, so its own object-returning getters never resolve in kurento-client.)
+  const filter = await pipeline.create('GStreamerFilter', { command: 'videoflip method=1' });
+  await webrtc.connect(filter);
+  await filter.connect(passThrough);
+  out.filter = { command: await filter.getCommand(), sinks: (await filter.getSinkConnections()).length };
+
   // Error paths the client surfaces.
   out.unknownFactory = await expectError(() => pipeline.create('PlayerEndpoint', { uri: 'file:///tmp/x.webm' }));
   out.emptyOffer = await callbackError((cb) => webrtc.processOffer('', cb));
