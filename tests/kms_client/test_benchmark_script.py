@@ -35,4 +35,8 @@ def test_benchmark_prints_every_ratio() -> None:
         ours, theirs, ratio = (float(x) for x in row.groups())
         assert ours > 0 and theirs > 0
         assert ratio == pytest.approx(ours / theirs, abs=0.01)
+    cpu = re.search(r"^cpu_us_per_invoke\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", proc.stdout, re.MULTILINE)
+    assert cpu is not None, proc.stdout
+    ours, theirs, ratio = (float(x) for x in cpu.groups())
+    assert ours > 0 and theirs > 0 and ratio == pytest.approx(theirs / ours, abs=0.01)
     assert "round 1  kurento-client" in proc.stdout and "round 1  kms_client" in proc.stdout

@@ -1,7 +1,8 @@
 // Round-trip benchmark of the official kurento-client (npm 7.3.0) against one media server.
 // Usage: node scripts/kms_rpc_bench.js <ws-uri> <iterations> <concurrency>
 // Prints one JSON line: {"client":"kurento-client","version":...,"create_release_per_s":..,
-// "invoke_per_s":..,"concurrent_invoke_per_s":..}
+// "invoke_per_s":..,"concurrent_invoke_per_s":..,"cpu_us_per_invoke":..}
+// cpu_us_per_invoke is this process's CPU time (user + system) per sequential invoke.
 'use strict';
 
 const kurento = require('kurento-client');
@@ -33,10 +34,13 @@ async function main() {
   const createRelease = iterations / seconds(start);
 
   start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
     await pipeline.getName();
   }
   const invoke = iterations / seconds(start);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuPerInvoke = (cpu.user + cpu.system) / iterations;
 
   start = process.hrtime.bigint();
   let done = 0;
@@ -55,6 +59,7 @@ async function main() {
     create_release_per_s: createRelease,
     invoke_per_s: invoke,
     concurrent_invoke_per_s: concurrent,
+    cpu_us_per_invoke: cpuPerInvoke,
   }));
   process.exit(0);
 }
