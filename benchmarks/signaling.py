@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
@@ -34,6 +35,7 @@ PHASE_TIMEOUT = 300.0
 SETTLE_SECONDS = 2.0
 SIGNAL_WAIT_SECONDS = 30.0
 PINGS_PER_CLIENT = 3
+HEARTBEAT_SECONDS = 5.0  # openvidu-browser pings every 5 s; the server evicts sockets that stop
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -89,6 +91,14 @@ async def run(args: argparse.Namespace) -> None:
         base_rss = rss_mb(pid)
 
         clients: list[RpcClient] = []
+        heartbeats: list[asyncio.Task[None]] = []
+
+        async def heartbeat(client: RpcClient) -> None:
+            while not client.closed.is_set():
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                with contextlib.suppress(Exception):
+                    await client.ping(interval=None)
+
         join_latency: list[float] = []
         results: list[dict[str, Any]] = []
         limits = asyncio.Semaphore(args.concurrency)
@@ -98,6 +108,7 @@ async def run(args: argparse.Namespace) -> None:
                 client = await RpcClient(url).open()
                 clients.append(client)
                 await client.ping()
+                heartbeats.append(asyncio.create_task(heartbeat(client)))
                 started = time.perf_counter()
                 result = await client.join(token, sid)
                 join_latency.append(time.perf_counter() - started)
@@ -155,6 +166,8 @@ async def run(args: argparse.Namespace) -> None:
 
         await asyncio.wait_for(asyncio.gather(*(leave(c) for c in clients)), PHASE_TIMEOUT)
         leave_wall = time.perf_counter() - leave_started
+        for task in heartbeats:
+            task.cancel()
 
         n = len(join_latency)
         print(

@@ -349,3 +349,166 @@ async def test_shutdown_evicts_with_openvidu_server_stopped(clients: Clients, km
     finally:
         srv.stop()
         srv.cleanup()
+
+
+async def sdp_offer() -> str:
+    """A real SDP offer (audio+video) from aiortc; no ICE traffic is made."""
+    from aiortc import RTCConfiguration, RTCPeerConnection
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        pc.addTransceiver("audio", direction="sendrecv")
+        pc.addTransceiver("video", direction="sendrecv")
+        return str((await pc.createOffer()).sdp)
+    finally:
+        await pc.close()
+
+
+def publish_params(offer: str) -> dict[str, Any]:
+    return {
+        "sdpOffer": offer,
+        "doLoopback": False,
+        "hasAudio": True,
+        "hasVideo": True,
+        "audioActive": True,
+        "videoActive": True,
+        "typeOfVideo": "CAMERA",
+        "frameRate": 30,
+        "videoDimensions": '{"width":640,"height":480}',
+    }
+
+
+async def test_streams_properties_filters_and_unpublishing(server: ServerProcess, clients: Clients) -> None:
+    sid = new_session(server)
+    resp = rest(
+        server,
+        "POST",
+        "/api/tokens",
+        {"session": sid, "role": "PUBLISHER", "kurentoOptions": {"allowedFilters": ["GStreamerFilter"]}},
+    )
+    a = await clients.open()
+    ra = await a.join(resp.json()["token"], sid, "a")
+    b, rb = await clients.joined(sid, role="SUBSCRIBER")
+    mod, _rm = await clients.joined(sid, role="MODERATOR")
+    # early candidate before publishVideo is accepted (buffered)
+    early = {
+        "endpointName": ra["id"],
+        "candidate": "candidate:1 1 udp 2113937151 127.0.0.1 50000 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+    }
+    assert (await a.call("onIceCandidate", early))["sessionId"] == ra["sessionId"]
+    published = await a.call("publishVideo", publish_params(await sdp_offer()))
+    stream_id = published["id"]
+    assert stream_id.startswith(ra["id"] + "_CAMERA_") and published["sdpAnswer"].startswith("v=0")
+    assert isinstance(published["createdAt"], int)
+    note = await b.wait_notification("participantPublished")
+    assert note["id"] == ra["id"]
+    assert note["streams"][0] == {
+        "id": stream_id,
+        "createdAt": published["createdAt"],
+        "hasAudio": True,
+        "hasVideo": True,
+        "audioActive": True,
+        "videoActive": True,
+        "typeOfVideo": "CAMERA",
+        "frameRate": 30,
+        "videoDimensions": '{"width":640,"height":480}',
+        "filter": {},
+    }
+    # the media server trickles its candidates to the publisher
+    ice = await a.wait_notification("iceCandidate")
+    assert ice["senderConnectionId"] == ra["id"] and ice["endpointName"] == stream_id
+    subscribed = await b.call("receiveVideoFrom", {"sender": stream_id, "sdpOffer": await sdp_offer()})
+    assert subscribed["sdpAnswer"].startswith("v=0")
+    sub_ice = await b.wait_notification("iceCandidate")
+    assert sub_ice["senderConnectionId"] == ra["id"]
+    self_sub = await a.request("receiveVideoFrom", {"sender": stream_id, "sdpOffer": "v=0"})
+    assert self_sub["error"]["code"] == 105
+    session = rest(server, "GET", f"/api/sessions/{sid}").json()
+    conns = {c["connectionId"]: c for c in session["connections"]["content"]}
+    assert conns[ra["id"]]["publishers"][0]["streamId"] == stream_id
+    assert conns[rb["id"]]["subscribers"][0]["streamId"] == stream_id
+
+    # streamPropertyChanged: booleans become "true"/"false", videoDimensions is doubly encoded
+    await a.call(
+        "streamPropertyChanged",
+        {"streamId": stream_id, "property": "audioActive", "newValue": False, "reason": "publishAudio"},
+    )
+    changed = await b.wait_notification("streamPropertyChanged")
+    assert changed == {
+        "connectionId": ra["id"],
+        "streamId": stream_id,
+        "property": "audioActive",
+        "newValue": "false",
+        "reason": "publishAudio",
+    }
+    dims = '{"width":320,"height":240}'
+    await a.call(
+        "streamPropertyChanged",
+        {"streamId": stream_id, "property": "videoDimensions", "newValue": dims, "reason": "screenResized"},
+    )
+    resized = await b.wait_notification(
+        "streamPropertyChanged", lambda prm: prm["property"] == "videoDimensions"
+    )
+    assert json.loads(json.loads(resized["newValue"])) == {"width": 320, "height": 240}
+    late, r_late = await clients.joined(sid)
+    peer = next(v for v in r_late["value"] if v["id"] == ra["id"])
+    assert peer["streams"][0]["audioActive"] is False and peer["streams"][0]["videoDimensions"] == dims
+
+    # filters: the owner with the token permission applies, others see streamPropertyChanged(filter)
+    denied = await b.request(
+        "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "{}"}
+    )
+    assert denied["error"]["code"] == 401
+    await a.call(
+        "applyFilter",
+        {
+            "streamId": stream_id,
+            "type": "GStreamerFilter",
+            "options": json.dumps({"command": "videobalance saturation=0.0"}),
+        },
+    )
+    filt = await b.wait_notification("streamPropertyChanged", lambda prm: prm["property"] == "filter")
+    assert filt["newValue"]["type"] == "GStreamerFilter" and filt["reason"] == "applyFilter"
+    twice = await a.request(
+        "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "{}"}
+    )
+    assert twice["error"]["code"] == 405
+    missing = await mod.request(
+        "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "not json"}
+    )
+    assert missing["error"]["code"] == 406
+    await a.call("removeFilter", {"streamId": stream_id})
+    removed = await b.wait_notification("streamPropertyChanged", lambda prm: prm["reason"] == "removeFilter")
+    assert removed["newValue"] == {}
+    no_filter = await a.request("removeFilter", {"streamId": stream_id})
+    assert no_filter["error"]["code"] == 406
+    unknown_type = await mod.request(
+        "applyFilter", {"streamId": stream_id, "type": "NoSuchFilter", "options": "{}"}
+    )
+    assert unknown_type["error"]["code"] == 406
+
+    # REST DELETE of the stream: owner and others get participantUnpublished(forceUnpublishByServer)
+    assert rest(server, "DELETE", f"/api/sessions/{sid}/stream/{stream_id}").status_code == 204
+    for client in (a, b, late):
+        gone = await client.wait_notification("participantUnpublished")
+        assert gone == {"connectionId": ra["id"], "reason": "forceUnpublishByServer"}
+    assert rest(server, "DELETE", f"/api/sessions/{sid}/stream/{stream_id}").status_code == 404
+    session = rest(server, "GET", f"/api/sessions/{sid}").json()
+    conns = {c["connectionId"]: c for c in session["connections"]["content"]}
+    assert conns[ra["id"]]["publishers"] == [] and conns[rb["id"]]["subscribers"] == []
+
+    # republish, then a moderator's forceUnpublish, then a voluntary unpublish
+    second = await a.call("publishVideo", publish_params(await sdp_offer()))
+    await mod.call("forceUnpublish", {"streamId": second["id"]})
+    forced = await a.wait_notification(
+        "participantUnpublished", lambda prm: prm["reason"] == "forceUnpublishByUser"
+    )
+    assert forced["connectionId"] == ra["id"]
+    third = await a.call("publishVideo", publish_params(await sdp_offer()))
+    assert third["id"] not in (stream_id, second["id"])
+    await a.call("unpublishVideo", {})
+    voluntary = await b.wait_notification("participantUnpublished", lambda prm: prm["reason"] == "unpublish")
+    assert voluntary["connectionId"] == ra["id"]
+    assert not [n for n in a.notifications_of("participantUnpublished") if n["reason"] == "unpublish"]
