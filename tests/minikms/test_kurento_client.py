@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.node import node_available, run_node_json
+from tests.support.node import NODE_DIR, SCRIPTS_DIR, node_available, run_node_json
 from tests.support.procs import MinikmsProcess
 
 pytestmark = pytest.mark.e2e
@@ -128,3 +130,40 @@ def test_official_client_core_flow(version: str, tmp_path: Path) -> None:
     assert destroyed.index(webrtc) < destroyed.index(pipeline)
     assert out["afterRelease"]["code"] == 40101
     assert out["pipelinesLeft"] == []
+
+
+@pytest.mark.parametrize("version", ["7.3.0", "6.18.0"])
+def test_official_client_reconnects_to_a_restarted_server(version: str) -> None:
+    major = version.split(".")[0]
+    kms = MinikmsProcess(kms_version=version)
+    kms.start()
+    script = SCRIPTS_DIR / "kurento_client_reconnect.js"
+    proc = subprocess.Popen(
+        ["node", str(script), kms.uri, major],
+        cwd=NODE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert ready.startswith("READY "), (ready, proc.stderr.read() if proc.stderr else "")
+        old_pipeline = ready.split()[1]
+        kms.stop()
+        kms.start()
+        stdout, stderr = proc.communicate(timeout=NODE_TIMEOUT)
+        assert proc.returncode == 0, stderr
+        out = json.loads(stdout.strip().splitlines()[-1])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        kms.stop()
+    # connect {sessionId} to the new process got 40007: the client reports a different session.
+    assert out["sameSession"] is False
+    assert out["oldPipeline"] == {"code": 40101, "type": "MEDIA_OBJECT_NOT_FOUND"}
+    assert out["freshPipeline"] != old_pipeline and out["freshPipeline"].endswith("_kurento.MediaPipeline")
+    # kurento-client keeps its sessionId after a 40007; the new server simply starts that session on create.
+    assert out["sessionAfter"] == out["sessionBefore"]
+    assert out["version"] == version
