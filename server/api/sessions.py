@@ -11,7 +11,7 @@ from server.api.body import json_object, spring_bool
 from server.api.errors import JSON, bare, error_response
 from server.core.enums import EndReason, MediaMode, OutputMode, RecordingLayout, RecordingMode
 from server.core.manager import Outcome, SessionConflict
-from server.core.serialize import dumps, session_created_json, session_json, sessions_json
+from server.core.serialize import dumps, session_bytes, session_created_json, sessions_bytes
 from server.core.sessions import SessionProperties
 from server.runtime import runtime_of
 
@@ -88,7 +88,7 @@ async def create_session(request: Request) -> Response:
 
 async def list_sessions(request: Request) -> Response:
     with_stats = spring_bool(request, STATS_PARAM)
-    return _json(sessions_json(runtime_of(request).sessions.sessions(), with_stats))
+    return Response(sessions_bytes(runtime_of(request).sessions.sessions(), with_stats), media_type=JSON)
 
 
 async def get_session(request: Request) -> Response:
@@ -96,7 +96,7 @@ async def get_session(request: Request) -> Response:
     session = runtime_of(request).sessions.get_session(request.path_params["session_id"])
     if session is None:
         return bare(404)
-    return _json(session_json(session, with_stats))
+    return Response(session_bytes(session, with_stats), media_type=JSON)
 
 
 async def close_session(request: Request) -> Response:

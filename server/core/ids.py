@@ -19,7 +19,18 @@ TURN_USER_LENGTH = 6
 
 
 def random_string(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """``length`` characters drawn uniformly from ``alphabet`` with one ``os.urandom`` read (rejection sampling:
+    bytes at or above the largest multiple of the alphabet size are dropped, so there is no modulo bias)."""
+    size = len(alphabet)
+    limit = 256 - 256 % size
+    chars: list[str] = []
+    while len(chars) < length:
+        for byte in secrets.token_bytes(2 * length):
+            if byte < limit:
+                chars.append(alphabet[byte % size])
+                if len(chars) == length:
+                    break
+    return "".join(chars)
 
 
 def new_session_id() -> str:

@@ -108,6 +108,46 @@ def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
     return result
 
 
+_EMPTY_CONNECTIONS = b'"connections":{"numberOfElements":0,"content":[]}'
+_RECORDING_TRUE = b',"recording":true}'
+_RECORDING_FALSE = b',"recording":false}'
+
+
+def _session_head(session: Session) -> bytes:
+    """The immutable keys (id, createdAt, properties) serialized once per session, without the closing brace."""
+    head = session.json_head
+    if not head:
+        static = session_json(session)
+        del static["connections"], static["recording"]
+        head = dumps(static)[:-1]
+        session.json_head = head
+    return head
+
+
+def session_bytes(session: Session, with_stats: bool = False) -> bytes:
+    """``dumps(session_json(session, with_stats))``, fast: the immutable head is cached on the session."""
+    visible = session.visible_participants()
+    if visible:
+        content = [connection_json(p, with_stats) for p in visible]
+        connections = b'"connections":' + dumps({"numberOfElements": len(content), "content": content})
+    else:
+        connections = _EMPTY_CONNECTIONS
+    return b"".join(
+        (
+            _session_head(session),
+            b",",
+            connections,
+            _RECORDING_TRUE if session.recording else _RECORDING_FALSE,
+        )
+    )
+
+
+def sessions_bytes(sessions: list[Session], with_stats: bool = False) -> bytes:
+    """``dumps(sessions_json(sessions, with_stats))`` built from :func:`session_bytes`."""
+    parts = [session_bytes(s, with_stats) for s in sessions]
+    return b'{"numberOfElements":%d,"content":[' % len(parts) + b",".join(parts) + b"]}"
+
+
 def sessions_json(sessions: list[Session], with_stats: bool = False) -> dict[str, Any]:
     content = [session_json(s, with_stats) for s in sessions]
     return {"numberOfElements": len(content), "content": content}

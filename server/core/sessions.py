@@ -42,6 +42,8 @@ class Session:
     closing: bool = False
     media_server_id: str | None = None
     media: Any = None
+    json_head: bytes = field(default=b"", repr=False)
+    """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
 
     def visible_participants(self) -> list[Participant]:
         """Participants shown by REST and to other participants (never the hidden RECORDER)."""

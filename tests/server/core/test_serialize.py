@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from server.core.enums import OpenViduRole, OutputMode
+from server.core.enums import EndReason, OpenViduRole, OutputMode
 from server.core.events import EventBus
 from server.core.manager import ManagerConfig, SessionManager
 from server.core.participants import EndpointStats, MediaOptions
-from server.core.serialize import dumps, session_json, sessions_json, token_json
+from server.core.serialize import dumps, session_bytes, session_json, sessions_bytes, sessions_json, token_json
 from server.core.sessions import SessionProperties
 from server.core.tokens import KurentoOptions
 
@@ -119,3 +119,22 @@ def test_token_json() -> None:
         "kurentoOptions": {"videoMaxSendBandwidth": 600, "allowedFilters": ["A"]},
     }  # fmt: skip
     assert dumps({"a": 1}) == b'{"a":1}'
+
+
+def test_session_bytes_equal_the_dict_form_and_follow_changes() -> None:
+    manager, sid = populated()
+    session = manager.get_session(sid)
+    assert session is not None
+    empty = manager.create_session(SessionProperties(default_output_mode=OutputMode.INDIVIDUAL))
+    for s in (session, empty):
+        for stats in (False, True):
+            assert session_bytes(s, stats) == dumps(session_json(s, stats))
+    assert sessions_bytes([session, empty]) == dumps(sessions_json([session, empty]))
+    assert sessions_bytes([]) == b'{"numberOfElements":0,"content":[]}'
+    # Dynamic parts are never cached: recording flag and connections.
+    session.recording = True
+    alice = session.visible_participants()[0]
+    manager.unpublish(alice, EndReason.UNPUBLISH)
+    assert json.loads(session_bytes(session)) == session_json(session)
+    assert json.loads(session_bytes(session))["recording"] is True
+    assert json.loads(session_bytes(session))["connections"]["content"][0]["publishers"] == []
