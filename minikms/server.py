@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from minikms.events import KmsVersion, build_data, wire_names
 from minikms.objects import FACTORIES, MediaObject, ServerManager
 from minikms.objects.marshal import unmarshal_params
-from minikms.protocol import MEDIA_OBJECT_NOT_AVAILABLE, KurentoError, on_event
+from minikms.protocol import MEDIA_OBJECT_NOT_AVAILABLE, MEDIA_OBJECT_NOT_FOUND, KurentoError, on_event
 from minikms.registry import Registry, make_object_id
 from minikms.sessions import RequestCache, SessionTable, Subscriptions
 from minikms.settings import Settings
@@ -127,6 +127,13 @@ class MiniKms:
             with contextlib.suppress(Exception):
                 await obj.teardown()
             raise
+        if parent is not None and parent.released:
+            # The parent went away while this object was being built (release from another socket).
+            if obj in parent.children:
+                parent.children.remove(obj)
+            obj.released = True
+            await obj.teardown()
+            raise KurentoError(MEDIA_OBJECT_NOT_FOUND, f"Object '{parent.id}' not found")
         self.registry.add(obj)
         self.ref(session_id, obj)
         self.manager.raise_event("ObjectCreated", {"object": obj.id})
@@ -136,8 +143,10 @@ class MiniKms:
         """Release ``obj`` and, first, its children, for every session; idempotent."""
         if obj.released or obj is self.manager:
             return
-        for child in list(obj.children):
-            await self.release(child)
+        # Children first (in parallel: closing WebRTC peers takes a while each), then the object.
+        await asyncio.gather(*(self.release(child) for child in list(obj.children)))
+        if obj.released:
+            return
         obj.released = True
         self.subscriptions.drop_object(obj.id)
         self.registry.remove(obj)
