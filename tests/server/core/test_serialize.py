@@ -8,7 +8,14 @@ from server.core.enums import EndReason, OpenViduRole, OutputMode
 from server.core.events import EventBus
 from server.core.manager import ManagerConfig, SessionManager
 from server.core.participants import EndpointStats, MediaOptions
-from server.core.serialize import dumps, session_bytes, session_json, sessions_bytes, sessions_json, token_json
+from server.core.serialize import (
+    dumps,
+    session_bytes,
+    session_json,
+    sessions_bytes,
+    sessions_json,
+    token_json,
+)
 from server.core.sessions import SessionProperties
 from server.core.tokens import KurentoOptions
 
