@@ -43,7 +43,7 @@ SETTINGS = {
     "connect_timeout": 2.0,
     "request_timeout": 10.0,
     "ping_interval": 0.5,
-    "ping_timeout": 1.5,
+    "ping_timeout": 4.0,  # generous: a spurious timeout on a busy machine would add notices
     "reconnect_window": 2.0,
     "reconnect_interval": 0.2,
     "retry_interval": 0.5,

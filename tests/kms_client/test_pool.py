@@ -25,9 +25,9 @@ from .fake_kms import FakeKms
 WAIT = 10.0
 FAST = {
     "connect_timeout": 1.0,
-    "request_timeout": 2.0,
-    "ping_interval": 0.2,
-    "ping_timeout": 0.6,
+    "request_timeout": 5.0,
+    "ping_interval": 0.3,
+    "ping_timeout": 2.0,  # generous: a spurious timeout on a busy machine would add notices
     "reconnect_window": 0.8,
     "reconnect_interval": 0.1,
     "retry_interval": 0.2,
