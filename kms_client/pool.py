@@ -45,6 +45,8 @@ ID_ALPHABET = string.ascii_uppercase + string.digits
 ID_LENGTH = 6
 DEFAULT_RESOLVE_TIMEOUT = 2.0
 """Seconds allowed to resolve a media server host name to its IP."""
+CLOSE_GRACE = 1.0
+"""Seconds added to the two closing handshakes (main and CPU sockets) when the pool closes."""
 
 PoolListener = Callable[["MediaServer", LifecycleEvent], Awaitable[None] | None]
 
@@ -257,7 +259,7 @@ class KmsPool:
         return server
 
     async def close(self) -> None:
-        """Close every connection; returns within about ``close_timeout`` plus a margin."""
+        """Close every connection; returns within ``2 * close_timeout + CLOSE_GRACE`` seconds."""
         self._closed = True
         servers = list(self._servers.values())
         self._servers.clear()
@@ -265,7 +267,8 @@ class KmsPool:
             task.cancel()
         if servers:
             await asyncio.wait(
-                [asyncio.ensure_future(s.close()) for s in servers], timeout=self.close_timeout * 2 + 1
+                [asyncio.ensure_future(s.close()) for s in servers],
+                timeout=self.close_timeout * 2 + CLOSE_GRACE,
             )
 
     async def __aenter__(self) -> KmsPool:

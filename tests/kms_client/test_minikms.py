@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kms_client import KmsPool, KurentoClient, errors
+from kms_client import KmsPool, KurentoClient, errors, protocol
 from kms_client.events import (
     ElementConnected,
     ElementDisconnected,
@@ -29,6 +29,7 @@ from kms_client.objects import (
     FaceOverlayFilter,
     GStreamerFilter,
     HubPort,
+    MediaPipeline,
     PassThrough,
     RecorderEndpoint,
     WebRtcEndpoint,
@@ -268,6 +269,30 @@ async def test_generic_event_by_name(client: KurentoClient) -> None:
         assert unsupported.value.code == 40106
     finally:
         await pipe.release()
+
+
+async def test_transaction_with_newref(client: KurentoClient) -> None:
+    results = await client.connection.transaction(
+        [
+            ("create", {"type": "MediaPipeline", "constructorParams": {}}),
+            ("create", {"type": "PassThrough", "constructorParams": {"mediaPipeline": "newref:0"}}),
+            ("invoke", {"object": "newref:1", "operation": "getName"}),
+        ]
+    )
+    assert [type(r) for r in results] == [protocol.Response] * 3
+    pipeline_id, passthrough_id, name = (r.value for r in results if isinstance(r, protocol.Response))
+    assert passthrough_id.startswith(pipeline_id + "/") and name == passthrough_id
+    assert await client.wrap(PassThrough, passthrough_id).get_name() == passthrough_id
+    failing = await client.connection.transaction(
+        [
+            ("invoke", {"object": pipeline_id, "operation": "getName"}),
+            ("invoke", {"object": pipeline_id, "operation": "noSuchOperation"}),
+            ("invoke", {"object": pipeline_id, "operation": "getName"}),
+        ]
+    )
+    assert len(failing) == 2  # stops at the first failing operation
+    assert isinstance(failing[1], protocol.ErrorResponse) and failing[1].code == 40008
+    await client.wrap(MediaPipeline, pipeline_id).release()
 
 
 async def test_many_concurrent_requests(client: KurentoClient) -> None:
