@@ -130,6 +130,9 @@ class Restarter:
     def __init__(self) -> None:
         self.requested = False
         self.trigger: Callable[[], None] | None = None
+        self.before: list[
+            Callable[[], None]
+        ] = []  # run when the restart is decided (e.g. hand over children)
 
     @property
     def available(self) -> bool:
@@ -137,6 +140,8 @@ class Restarter:
 
     async def request(self) -> None:
         self.requested = True
+        for hook in self.before:
+            hook()
         if self.trigger is not None:
             log.warning("restarting with the new configuration")
             self.trigger()

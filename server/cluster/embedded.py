@@ -3,6 +3,10 @@
 Each child listens on a free loopback port. It is watched: if it dies while the server runs it is started
 again on the same port (the pool then sees a restarted media server that lost its objects). It is stopped,
 SIGTERM then SIGKILL, when the server stops, and it gets SIGTERM from the kernel if the server dies first.
+
+Across ``POST /pro/restart`` the children are handed over instead of stopped: the process image is replaced but
+its children stay, so the new image adopts them (``detach`` writes ``port:pid`` pairs into
+``EMBEDDED_HANDOVER_ENV``; ``adopt_handed_over`` reads them back) and a restart does not pay for their start.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
 import signal
 import socket
 import sys
 import time
+from collections.abc import MutableMapping
 
 log = logging.getLogger(__name__)
 
 EMBEDDED = "embedded"
+EMBEDDED_HANDOVER_ENV = "OPENVIDU_EMBEDDED_KMS"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -33,14 +40,22 @@ def _free_port(address: str) -> int:
         return int(sock.getsockname()[1])
 
 
-async def _wait_listening(address: str, port: int, proc: asyncio.subprocess.Process, timeout: float) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == 0
+
+
+async def _wait_listening(address: str, port: int, pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        if proc.returncode is not None:
-            raise RuntimeError(f"embedded media server exited with status {proc.returncode} while starting")
         try:
             _, writer = await asyncio.open_connection(address, port)
         except OSError:
+            if not _alive_or_unreaped(pid):
+                raise RuntimeError(f"embedded media server (pid {pid}) exited while starting") from None
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"embedded media server did not listen on {address}:{port} in {timeout} s"
@@ -53,8 +68,20 @@ async def _wait_listening(address: str, port: int, proc: asyncio.subprocess.Proc
         return
 
 
+def _alive_or_unreaped(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 class EmbeddedMediaServer:
-    """One minikms child process."""
+    """One minikms child process, spawned or adopted from a previous image of this process."""
 
     def __init__(
         self,
@@ -63,15 +90,17 @@ class EmbeddedMediaServer:
         start_timeout: float = 20.0,
         stop_timeout: float = 5.0,
         restart_delay: float = 1.0,
+        port: int | None = None,
     ) -> None:
         self.address = address
         self.kms_version = kms_version
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.restart_delay = restart_delay
-        self.port = _free_port(address)
+        self.port = port if port is not None else _free_port(address)
         self.restarts = 0
-        self._proc: asyncio.subprocess.Process | None = None
+        self._pid: int | None = None
+        self._exited: asyncio.Event | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -81,7 +110,9 @@ class EmbeddedMediaServer:
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
+        return self._pid
+
+    # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> str:
         """Start the child and wait until it accepts connections; returns its websocket URI."""
@@ -90,8 +121,19 @@ class EmbeddedMediaServer:
         self._watcher = asyncio.create_task(self._watch(), name=f"embedded-kms-{self.port}")
         return self.uri
 
+    async def adopt(self, pid: int) -> str:
+        """Take over a child handed over by the previous image (same port); returns its URI."""
+        if not _alive(pid):
+            raise RuntimeError(f"handed-over media server pid {pid} is gone")
+        self._stopping = False
+        self._track(pid)
+        await _wait_listening(self.address, self.port, pid, self.start_timeout)
+        self._watcher = asyncio.create_task(self._watch(), name=f"embedded-kms-{self.port}")
+        log.info("embedded media server pid %s adopted at %s", pid, self.uri)
+        return self.uri
+
     async def _spawn(self) -> None:
-        self._proc = await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "minikms",
@@ -105,18 +147,41 @@ class EmbeddedMediaServer:
             stdout=asyncio.subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
-        await _wait_listening(self.address, self.port, self._proc, self.start_timeout)
-        log.info("embedded media server pid %s listening at %s", self._proc.pid, self.uri)
+        # Exit tracking goes through a pidfd (as for adopted children), not asyncio's child watcher.
+        self._track(proc.pid, proc)
+        await _wait_listening(self.address, self.port, proc.pid, self.start_timeout)
+        log.info("embedded media server pid %s listening at %s", proc.pid, self.uri)
+
+    def _track(self, pid: int, proc: asyncio.subprocess.Process | None = None) -> None:
+        self._pid = pid
+        exited = asyncio.Event()
+        self._exited = exited
+        if proc is not None:
+            task = asyncio.ensure_future(proc.wait())
+            task.add_done_callback(lambda _: exited.set())
+            return
+        loop = asyncio.get_running_loop()
+        pidfd = os.pidfd_open(pid)
+
+        def on_exit() -> None:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            exited.set()
+
+        loop.add_reader(pidfd, on_exit)
 
     async def _watch(self) -> None:
         while not self._stopping:
-            proc = self._proc
-            if proc is None:
+            exited = self._exited
+            if exited is None:
                 return
-            status = await proc.wait()
+            await exited.wait()
             if self._stopping:
                 return
-            log.warning("embedded media server %s exited with status %s; restarting", self.uri, status)
+            log.warning("embedded media server %s (pid %s) exited; restarting", self.uri, self._pid)
+            self._pid = None
             await asyncio.sleep(self.restart_delay)
             if self._stopping:
                 return
@@ -125,22 +190,55 @@ class EmbeddedMediaServer:
                 self.restarts += 1
             except (OSError, RuntimeError, TimeoutError) as exc:
                 log.error("embedded media server %s could not be restarted: %s", self.uri, exc)
+                return
 
-    async def stop(self) -> None:
-        """Stop watching and end the child: SIGTERM, then SIGKILL after ``stop_timeout``."""
+    async def _stop_watching(self) -> None:
         self._stopping = True
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
-        proc = self._proc
-        if proc is None or proc.returncode is not None:
+
+    async def stop(self) -> None:
+        """Stop watching and end the child: SIGTERM, then SIGKILL after ``stop_timeout``."""
+        await self._stop_watching()
+        pid, exited = self._pid, self._exited
+        self._pid = None
+        if pid is None or exited is None or exited.is_set():
             return
-        proc.send_signal(signal.SIGCONT)
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(proc.wait(), self.stop_timeout)
+            await asyncio.wait_for(exited.wait(), self.stop_timeout)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            await exited.wait()
+
+    async def detach(self) -> str | None:
+        """Stop watching but leave the child running for the next image; ``port:pid`` or None."""
+        await self._stop_watching()
+        if self._pid is None or self._exited is None or self._exited.is_set():
+            return None
+        return f"{self.port}:{self._pid}"
+
+
+def handed_over(environ: MutableMapping[str, str]) -> list[tuple[int, int]]:
+    """``(port, pid)`` of the children the previous image left (and forget the variable)."""
+    value = environ.pop(EMBEDDED_HANDOVER_ENV, "")
+    pairs = []
+    for item in value.split(","):
+        port, _, pid = item.partition(":")
+        if port.isdigit() and pid.isdigit():
+            pairs.append((int(port), int(pid)))
+    return pairs
+
+
+def hand_over(environ: MutableMapping[str, str], entries: list[str]) -> None:
+    """Record the children for the next image of this process."""
+    if entries:
+        environ[EMBEDDED_HANDOVER_ENV] = ",".join(entries)
+    else:
+        environ.pop(EMBEDDED_HANDOVER_ENV, None)

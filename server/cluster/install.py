@@ -49,7 +49,13 @@ def install_pro(app: Starlette, runtime: Runtime) -> ProState:
         webrtc_source=webrtc_stats_source(runtime.sessions.sessions, settings.kms_request_timeout),
     )
     runtime.add_component(stats)
-    state = ProState(runtime, media, signaling, picker, stats, Restarter())
+    restarter = Restarter()
+
+    def hand_over_media_servers() -> None:
+        media.hand_over_on_stop = True
+
+    restarter.before.append(hand_over_media_servers)
+    state = ProState(runtime, media, signaling, picker, stats, restarter)
     app.state.pro = state
     app.router.routes.extend(pro_routes())
     runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, "/metrics")

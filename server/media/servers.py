@@ -8,13 +8,16 @@ window, ``ReconnectedEmpty``) are reported to ``on_lost`` with the server id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable
 
 from kms_client.errors import KmsError
 from kms_client.lifecycle import LifecycleEvent, ReconnectedEmpty, Unreachable
 from kms_client.pool import KmsPool, MediaServer
-from server.cluster.embedded import EMBEDDED, EmbeddedMediaServer
+from server.cluster.embedded import EMBEDDED, EmbeddedMediaServer, hand_over, handed_over
 from server.media.picker import FirstConnectedPicker, MediaServerChoice, MediaServerPicker
 from server.settings import Settings
 
@@ -36,6 +39,9 @@ class MediaServers:
         self.embedded: list[EmbeddedMediaServer] = []
         self.picker: MediaServerPicker = FirstConnectedPicker(self.choices)
         self.on_lost: LostCallback | None = None
+        self.hand_over_on_stop = (
+            False  # set by the restart: the next image of this process adopts the children
+        )
         self.pool.add_listener(self._notice)
 
     def choices(self) -> list[MediaServerChoice]:
@@ -46,12 +52,30 @@ class MediaServers:
         uris = self.settings.kms_uris
         return uris if self.settings.openvidu_pro_cluster else uris[:1]
 
+    async def _start_embedded(self, handed: list[tuple[int, int]]) -> str:
+        """A new embedded child, or one the previous image of this process handed over."""
+        address = self.settings.minikms_address
+        while handed:
+            port, pid = handed.pop(0)
+            child = EmbeddedMediaServer(address=address, port=port)
+            try:
+                uri = await child.adopt(pid)
+            except (OSError, RuntimeError, TimeoutError) as exc:
+                log.warning("could not adopt embedded media server pid %s: %s", pid, exc)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                continue
+            self.embedded.append(child)
+            return uri
+        child = EmbeddedMediaServer(address=address)
+        self.embedded.append(child)
+        return await child.start()
+
     async def start(self) -> None:
+        handed = handed_over(os.environ)
         for uri in self.configured_uris():
             if uri == EMBEDDED:
-                child = EmbeddedMediaServer(address=self.settings.minikms_address)
-                self.embedded.append(child)
-                uri = await child.start()
+                uri = await self._start_embedded(handed)
             try:
                 server = await self.pool.add(uri)
             except KmsError as exc:
@@ -69,10 +93,19 @@ class MediaServers:
             await child.stop()
 
     async def stop(self) -> None:
+        """Close the pool; stop the embedded children, or hand them over when the process restarts."""
         await self.pool.close()
+        entries = []
         for child in self.embedded:
-            await child.stop()
+            if self.hand_over_on_stop:
+                entry = await child.detach()
+                if entry is not None:
+                    entries.append(entry)
+            else:
+                await child.stop()
         self.embedded.clear()
+        if self.hand_over_on_stop:
+            hand_over(os.environ, entries)
 
     async def _notice(self, server: MediaServer, notice: LifecycleEvent) -> None:
         if isinstance(notice, Unreachable | ReconnectedEmpty) and self.on_lost is not None:

@@ -31,7 +31,9 @@ from server.settings.model import (
 from server.settings.overrides import read_overrides
 
 CONFIG_FLAG = "--config"
-CONTROL_ENV: frozenset[str] = frozenset({"OPENVIDU_LISTEN_FD", "OPENVIDU_RESTART_COUNT"})
+CONTROL_ENV: frozenset[str] = frozenset(
+    {"OPENVIDU_LISTEN_FD", "OPENVIDU_RESTART_COUNT", "OPENVIDU_EMBEDDED_KMS"}
+)
 # Names of the same property in other OpenVidu versions.
 ALIASES: dict[str, str] = {"openvidu.pro.cluster.load-strategy": "openvidu.pro.cluster.load.strategy"}
 KNOWN_PROPERTIES = "a property listed in config/openvidu.yaml"

@@ -57,3 +57,43 @@ async def test_embedded_server_starts_answers_restarts_and_stops() -> None:
     else:  # still there: only acceptable as an unreaped zombie, which kill(0) cannot tell apart
         with open(f"/proc/{last_pid}/stat") as stat:
             assert stat.read().split()[2] == "Z"
+
+
+async def test_detached_child_is_adopted_on_the_same_port_and_watched() -> None:
+    first = EmbeddedMediaServer(restart_delay=0.2)
+    await first.start()
+    entry = await first.detach()
+    assert entry == f"{first.port}:{first.pid}"
+    pid = first.pid
+    assert pid is not None
+    os.kill(pid, 0)  # still running after detach
+
+    second = EmbeddedMediaServer(port=first.port, restart_delay=0.2)
+    try:
+        assert await second.adopt(pid) == first.uri
+        assert second.pid == pid
+        assert (await _ping(second.uri))["result"] == {"value": "pong"}
+        os.kill(pid, signal.SIGKILL)  # the adopted child dies: it is replaced like a spawned one
+        for _ in range(200):
+            if second.restarts == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert second.restarts == 1 and second.pid not in (None, pid)
+        assert (await _ping(second.uri))["result"] == {"value": "pong"}
+    finally:
+        await second.stop()
+    assert second.pid is None
+
+
+def test_handover_variable_round_trip() -> None:
+    from server.cluster.embedded import EMBEDDED_HANDOVER_ENV, hand_over, handed_over
+
+    env: dict[str, str] = {}
+    hand_over(env, ["4001:123", "4002:456"])
+    assert env[EMBEDDED_HANDOVER_ENV] == "4001:123,4002:456"
+    assert handed_over(env) == [(4001, 123), (4002, 456)]
+    assert EMBEDDED_HANDOVER_ENV not in env
+    env[EMBEDDED_HANDOVER_ENV] = "garbage,4003:789"
+    assert handed_over(env) == [(4003, 789)]
+    hand_over(env, [])
+    assert EMBEDDED_HANDOVER_ENV not in env
