@@ -18,6 +18,7 @@ import contextlib
 import inspect
 import itertools
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class KmsConnection:
 
     All timings are constructor parameters (seconds); see the ``DEFAULT_*`` constants.
     ``ping_interval=None`` disables keepalive pings (used for the ``getUsedCpu`` socket).
+    ``ssl_context`` is used for ``wss://`` URIs (e.g. one trusting a KMS self-signed certificate).
     """
 
     def __init__(
@@ -113,8 +115,10 @@ class KmsConnection:
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.uri = uri
+        self.ssl_context = ssl_context
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.ping_interval = ping_interval
@@ -447,6 +451,7 @@ class KmsConnection:
 
     async def _establish(self, resume_session: str | None) -> str:
         """Open a socket, attach it and run the handshake. Returns "same", "empty" or "new"."""
+        extra: dict[str, Any] = {} if self.ssl_context is None else {"ssl": self.ssl_context}
         ws = await connect(
             self.uri,
             open_timeout=self.connect_timeout,
@@ -456,6 +461,7 @@ class KmsConnection:
             max_size=self.max_message_size,
             max_queue=None,
             proxy=None,
+            **extra,
         )
         self._attach(ws)
         loop = asyncio.get_running_loop()

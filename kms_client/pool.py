@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import ssl
 import string
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -175,6 +176,7 @@ class KmsPool:
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         resolve_timeout: float = DEFAULT_RESOLVE_TIMEOUT,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._settings: dict[str, Any] = {
             "ping_interval": ping_interval,
@@ -185,6 +187,7 @@ class KmsPool:
             "reconnect_interval": reconnect_interval,
             "retry_interval": retry_interval,
             "close_timeout": close_timeout,
+            "ssl_context": ssl_context,
         }
         self.close_timeout = close_timeout
         self.resolve_timeout = resolve_timeout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import uuid
 from collections import Counter
 from typing import Any
@@ -22,8 +23,9 @@ from tests.support.procs import LOOPBACK
 
 
 class FakeKms:
-    def __init__(self, version: str = "7.3.0") -> None:
+    def __init__(self, version: str = "7.3.0", ssl_context: ssl.SSLContext | None = None) -> None:
         self.version = version
+        self.ssl_context = ssl_context
         self.server_id = str(uuid.uuid4())
         self.known_sessions: set[str] = set()
         self.objects: dict[str, str] = {}  # id -> type
@@ -41,10 +43,11 @@ class FakeKms:
 
     @property
     def uri(self) -> str:
-        return f"ws://{LOOPBACK}:{self.port}/kurento"
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{LOOPBACK}:{self.port}/kurento"
 
     async def start(self, port: int = 0) -> FakeKms:
-        self._server = await serve(self._handler, LOOPBACK, port, compression=None)
+        self._server = await serve(self._handler, LOOPBACK, port, compression=None, ssl=self.ssl_context)
         self.port = next(iter(self._server.sockets)).getsockname()[1]
         return self
 

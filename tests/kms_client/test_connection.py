@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from kms_client import errors, protocol
 from kms_client.connection import KmsConnection
@@ -324,3 +332,54 @@ async def test_close_fails_pending_and_is_bounded(kms: FakeKms) -> None:
         await call
     with pytest.raises(errors.KmsClosedError):
         await conn.invoke(pipe, "echo")
+
+
+def _self_signed(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a fresh self-signed certificate for 127.0.0.1, and a client
+    context that trusts exactly that certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minikms-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
+
+
+async def test_secure_websocket_with_trusted_self_signed_certificate(tmp_path: Path) -> None:
+    server_ctx, client_ctx = _self_signed(tmp_path)
+    kms = await FakeKms(ssl_context=server_ctx).start()
+    try:
+        assert kms.uri.startswith("wss://")
+        untrusted = KmsConnection(kms.uri, **FAST)  # type: ignore[arg-type]
+        with pytest.raises(errors.KmsUnreachableError):
+            await untrusted.open()
+        conn = KmsConnection(kms.uri, ssl_context=client_ctx, **FAST)  # type: ignore[arg-type]
+        await conn.open()
+        try:
+            pipe = await conn.create("MediaPipeline")
+            assert await conn.invoke(pipe, "echo", {"tls": True}) == {"tls": True}
+        finally:
+            await conn.close()
+    finally:
+        await kms.stop()
