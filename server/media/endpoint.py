@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,12 +19,25 @@ from kms_client.errors import KmsError
 from kms_client.events import wire_event_name
 from kms_client.protocol import EventNotification
 from kms_client.structs import IceCandidate, from_wire_value
+from server.core.participants import EndpointStats
 from server.media.bandwidth import Bandwidth
 
 log = logging.getLogger(__name__)
 
 ICE_CANDIDATE_FOUND = "IceCandidateFound"
 ERROR_EVENT = "Error"
+# Events recorded for the REST ``webRtcStats=true`` variant (KurentoParticipantEndpointConfig).
+STATS_EVENTS = (
+    "MediaFlowInStateChanged",
+    "MediaFlowOutStateChanged",
+    "IceGatheringDone",
+    "ConnectionStateChanged",
+    "NewCandidatePairSelected",
+    "MediaTranscodingStateChanged",
+    "IceComponentStateChanged",
+)
+STATS_DROPPED_KEYS = ("source", "tags", "timestampMillis", "timestamp")
+MAX_STATS_EVENTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,8 @@ class WebRtcEndpoint:
         self.remote_sdp: str | None = None
         self.local_sdp: str | None = None
         self.received_candidates: list[Candidate] = []
+        self.stats = EndpointStats(webrtc_endpoint_name=name)
+        self.created_ms = 0
         self.released = False
         self._pending: list[Candidate] = []
         self._negotiated = False
@@ -65,6 +81,13 @@ class WebRtcEndpoint:
     async def add_remote_candidate(self, candidate: Candidate, timeout: float) -> None:
         """Apply a browser candidate now, or queue it until the offer has been processed."""
         self.received_candidates.append(candidate)
+        self.stats.received_candidates.append(
+            {
+                "candidate": candidate.candidate,
+                "sdpMid": candidate.sdp_mid,
+                "sdpMLineIndex": candidate.sdp_m_line_index,
+            }
+        )
         if self.released:
             return
         if not self._negotiated or self.connection is None or self.element_id is None:
@@ -89,6 +112,8 @@ class WebRtcEndpoint:
         self, connection: KmsConnection, pipeline_id: str, bandwidth: Bandwidth, timeout: float
     ) -> None:
         self.connection = connection
+        self.stats.webrtc_endpoint_name = self.name
+        self.created_ms = int(time.time() * 1000)
         self.element_id = await connection.create(
             "WebRtcEndpoint", {"mediaPipeline": pipeline_id}, timeout=timeout
         )
@@ -123,11 +148,48 @@ class WebRtcEndpoint:
         if not isinstance(answer, str) or not answer:
             raise KmsError(f"processOffer on {self.name} returned no SDP answer")
         self.local_sdp = answer
+        self.stats.remote_sdp = sdp_offer
+        self.stats.local_sdp = answer
         self._negotiated = True
         pending, self._pending = self._pending, []
         for candidate in pending:
             await self._send_candidate(candidate, timeout)
         return answer
+
+    async def watch_events(self, timeout: float) -> None:
+        """Record the diagnostic events of spec §4.3 (``webRtcStats``); run in the background."""
+        connection, element_id = self._require()
+        for name in STATS_EVENTS:
+            if self.released:
+                return
+            try:
+                await connection.subscribe(
+                    element_id,
+                    name,
+                    wire_event_name(name, connection.server_major),
+                    self._stats_event,
+                    timeout=timeout,
+                )
+            except KmsError as exc:
+                log.debug("no %s events from %s: %s", name, self.name, exc)
+
+    def _stats_event(self, event: EventNotification) -> None:
+        entry = {k: v for k, v in event.data.items() if k not in STATS_DROPPED_KEYS}
+        entry.setdefault("type", event.type)
+        now = int(time.time() * 1000)
+        entry["timestamp"] = now
+        entry["msSinceEndpointCreation"] = now - self.created_ms
+        if entry.get("type") in ("NewCandidatePairSelected",):
+            pair = event.data.get("candidatePair")
+            if isinstance(pair, dict):
+                self.stats.local_candidate = (
+                    str(pair.get("localCandidate")) if pair.get("localCandidate") else None
+                )
+                self.stats.remote_candidate = (
+                    str(pair.get("remoteCandidate")) if pair.get("remoteCandidate") else None
+                )
+        self.stats.events.append(entry)
+        del self.stats.events[:-MAX_STATS_EVENTS]
 
     async def gather_candidates(self, timeout: float) -> None:
         connection, element_id = self._require()

@@ -137,6 +137,7 @@ class MediaSession:
         self._endpoints: dict[tuple[str, str], WebRtcEndpoint] = {}
         self._pipeline_lock = asyncio.Lock()
         self._publishing: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- placement and pipeline --------------------------------------------------------------
 
@@ -217,6 +218,16 @@ class MediaSession:
     def endpoint_of(self, owner_id: str, target_id: str) -> WebRtcEndpoint | None:
         return self._endpoints.get((owner_id, target_id))
 
+    def _watch(self, endpoint: WebRtcEndpoint) -> None:
+        task = asyncio.ensure_future(endpoint.watch_events(self.timeouts.call))
+        self._tasks.add(task)
+        task.add_done_callback(self._watch_done)
+
+    def _watch_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("event subscriptions failed: %s", task.exception())
+
     # --- publishing ----------------------------------------------------------------------------
 
     def begin_publish(self, connection_id: str) -> None:
@@ -270,6 +281,7 @@ class MediaSession:
             code = MEDIA_SDP if endpoint.element_id is not None else MEDIA_WEBRTC_ENDPOINT
             raise MediaError(code, f"Error publishing {stream_id}: {exc}") from exc
         self.publishers[connection_id] = media
+        self._watch(endpoint)
         return answer
 
     async def _discard_publisher_parts(self, endpoint: WebRtcEndpoint, passthrough_id: str | None) -> None:
@@ -364,6 +376,7 @@ class MediaSession:
         if self.publishers.get(publisher_id) is not media:  # unpublished meanwhile
             await endpoint.release(t.release)
             raise MediaError(USER_NOT_STREAMING, f"User {publisher_id} is not streaming media")
+        self._watch(endpoint)
         return answer
 
     async def unsubscribe(self, subscriber_id: str, publisher_id: str) -> bool:

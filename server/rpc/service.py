@@ -458,8 +458,10 @@ class SignalingService:
         if participant.publisher is not publisher:  # unpublished or evicted meanwhile
             raise p.RpcError(p.ErrorCode.USER_NOT_STREAMING, "Stream was unpublished while being negotiated")
         element = media.publishers.get(participant.connection_id)
-        if element is not None and element.filter is not None:
-            media_options.filter = element.filter.to_json()
+        if element is not None:
+            publisher.endpoint = element.endpoint.stats
+            if element.filter is not None:
+                media_options.filter = element.filter.to_json()
         result = {"sdpAnswer": answer, "id": publisher.stream_id, "createdAt": publisher.created_at}
 
         async def announce() -> None:
@@ -564,7 +566,10 @@ class SignalingService:
         if participant.connection_id in session.participants and owner.publisher is not None:
             if stream_id in participant.subscribers:
                 self.manager.unsubscribe(participant, stream_id, EndReason.UNSUBSCRIBE)
-            self.manager.subscribe(participant, stream_id)
+            subscriber = self.manager.subscribe(participant, stream_id)
+            endpoint = media.endpoint_of(participant.connection_id, owner.connection_id)
+            if endpoint is not None:
+                subscriber.endpoint = endpoint.stats
         return {"sdpAnswer": answer}
 
     async def prepare_receive_video_from(self, conn: RpcConnection, req: p.Request) -> Any:
@@ -601,6 +606,9 @@ class SignalingService:
                 answer = await media.reconnect_publisher(
                     participant.connection_id, params.sdp, self._bandwidth(participant)
                 )
+                element = media.publishers.get(participant.connection_id)
+                if element is not None:
+                    own.endpoint = element.endpoint.stats
                 return {"sdpAnswer": answer, "id": own.stream_id, "createdAt": own.created_at}
             owner = self._publisher_of(session, params.stream)
             if owner.publisher is None or owner.publisher.stream_id != params.stream:

@@ -21,13 +21,24 @@ def media_server_stack(
 ) -> Iterator[tuple[ServerProcess, list[MinikmsProcess]]]:
     kmss = [MinikmsProcess().start() for _ in range(kms_count)]
     try:
-        server = ServerProcess({"kms.uris": [k.uri for k in kmss], **(extra or {})})
+        cluster = {"openvidu.pro.cluster": True} if kms_count > 1 else {}
+        server = ServerProcess({"kms.uris": [k.uri for k in kmss], **cluster, **(extra or {})})
         server.overrides.setdefault("openvidu.publicurl", f"https://127.0.0.1:{server.port}")
         with server:
             yield server, kmss
     finally:
         for kms in kmss:
             kms.stop()
+
+
+def hosting_uri(server: ServerProcess, session_id: str) -> str:
+    """The URI of the media server hosting a session (Pro API, cluster mode)."""
+    with server.client() as http:
+        listed = http.get("/pro/media-servers?sessions=true").json()
+    for media_server in listed["content"]:
+        if any(s["sessionId"] == session_id for s in media_server.get("sessions", [])):
+            return str(media_server["uri"])
+    raise AssertionError(f"no media server hosts {session_id}: {listed}")
 
 
 def new_session(server: ServerProcess, custom_id: str = "") -> str:

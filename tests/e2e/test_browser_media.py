@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.browser_fixtures import (
     MEDIA_TIMEOUT,
+    hosting_uri,
     join,
     media_server_stack,
     new_session,
@@ -215,7 +216,10 @@ def test_media_server_killed_mid_call(browser: Browser, pages: StaticServer) -> 
             join(b, new_token(server, sid), "b")
             a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
             wait_remote_playing(b, 1)
-            kmss[0].kill()  # the first connected media server hosts the session
+            host = hosting_uri(server, sid)
+            doomed = next(k for k in kmss if k.uri == host)
+            survivor = next(k for k in kmss if k.uri != host)
+            doomed.kill()
             for page in (a, b):
                 assert wait_event(page, "sessionDisconnected")["reason"] == "mediaServerDisconnect"
             with server.client() as http:
@@ -227,6 +231,7 @@ def test_media_server_killed_mid_call(browser: Browser, pages: StaticServer) -> 
             try:
                 join(a2, new_token(server, sid2), "a2")
                 join(b2, new_token(server, sid2), "b2")
+                assert hosting_uri(server, sid2) == survivor.uri
                 stream = a2.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
                 assert [v["streamId"] for v in wait_remote_playing(b2, 1)] == [stream]
             finally:

@@ -316,15 +316,30 @@ async def test_slow_media_server_does_not_delay_pings(clients: Clients) -> None:
         print(f"ping and signal answered in {responsive:.3f} s while the media server was frozen")
 
 
+def hosting_uri(server: ServerProcess, session_id: str) -> str:
+    """The URI of the media server hosting a session (Pro API, cluster mode)."""
+    listed = rest(server, "GET", "/pro/media-servers?sessions=true").json()
+    for media_server in listed["content"]:
+        if any(s["sessionId"] == session_id for s in media_server.get("sessions", [])):
+            return str(media_server["uri"])
+    raise AssertionError(f"no media server hosts {session_id}: {listed}")
+
+
 async def test_media_server_loss_and_cluster_placement(clients: Clients) -> None:
     with MinikmsProcess() as first, MinikmsProcess() as second:
-        overrides = {"kms.uris": [first.uri, second.uri], "kms.reconnect-window": KMS_RECONNECT_WINDOW}
+        overrides = {
+            "kms.uris": [first.uri, second.uri],
+            "kms.reconnect-window": KMS_RECONNECT_WINDOW,
+            "openvidu.pro.cluster": True,
+        }
         with ServerProcess(overrides) as srv:
             clients.server = srv
             sid = new_session(srv)
             a, ra = await clients.joined(sid)
             b, _rb = await clients.joined(sid)
-            first.kill()
+            host = hosting_uri(srv, sid)
+            doomed, survivor = (first, second) if host == first.uri else (second, first)
+            doomed.kill()
             evicted = await a.wait_notification("participantEvicted", timeout=EVENT_TIMEOUT)
             assert evicted == {"connectionId": ra["id"], "reason": "mediaServerDisconnect"}
             await asyncio.wait_for(b.closed.wait(), EVENT_TIMEOUT)
@@ -333,6 +348,7 @@ async def test_media_server_loss_and_cluster_placement(clients: Clients) -> None
             sid2 = new_session(srv)
             c, rc = await clients.joined(sid2)
             assert rc["session"] == sid2
+            assert hosting_uri(srv, sid2) == survivor.uri
             assert (await c.ping(interval=None)) == {"value": "pong"}
 
 
@@ -429,6 +445,19 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     conns = {c["connectionId"]: c for c in session["connections"]["content"]}
     assert conns[ra["id"]]["publishers"][0]["streamId"] == stream_id
     assert conns[rb["id"]]["subscribers"][0]["streamId"] == stream_id
+    # the webRtcStats variant shows what the media layer negotiated
+    stats = rest(server, "GET", f"/api/sessions/{sid}?webRtcStats=true").json()
+    pub_stats = next(c for c in stats["connections"]["content"] if c["connectionId"] == ra["id"])[
+        "publishers"
+    ][0]
+    assert pub_stats["webrtcEndpointName"] == stream_id
+    assert pub_stats["remoteSdp"].startswith("v=0") and pub_stats["localSdp"] == published["sdpAnswer"]
+    assert pub_stats["receivedCandidates"][0]["candidate"] == early["candidate"]
+    sub_stats = next(c for c in stats["connections"]["content"] if c["connectionId"] == rb["id"])[
+        "subscribers"
+    ][0]
+    assert sub_stats["webrtcEndpointName"] == f"{rb['id']}_{stream_id}"
+    assert sub_stats["localSdp"] == subscribed["sdpAnswer"]
 
     # streamPropertyChanged: booleans become "true"/"false", videoDimensions is doubly encoded
     await a.call(
