@@ -7,12 +7,15 @@ resolved here from the server version read at connect time, so callers see one A
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .connection import KmsConnection
+from .errors import KmsError
 from .events import KurentoEvent, parse_event, wire_event_name
 from .protocol import SERVER_MANAGER_ID, EventNotification
 from .structs import (
@@ -39,6 +42,30 @@ class Subscription:
     event_name: str
     subscription_id: str
     callback: Callable[[EventNotification], None]
+
+
+class EventWaiter(Generic[E]):
+    """The first matching event after :meth:`MediaObject.expect`; unsubscribes once done."""
+
+    def __init__(self, owner: MediaObject, subscription: Subscription, future: asyncio.Future[E]) -> None:
+        self._owner = owner
+        self._subscription: Subscription | None = subscription
+        self._future = future
+
+    async def wait(self, timeout: float) -> E:
+        """The event; ``TimeoutError`` when none came within ``timeout`` seconds."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop listening (idempotent; errors of a lost connection are ignored)."""
+        if self._subscription is None:
+            return
+        subscription, self._subscription = self._subscription, None
+        with contextlib.suppress(KmsError):
+            await self._owner.off(subscription)
 
 
 class MediaObject:
@@ -130,6 +157,21 @@ class MediaObject:
             self._run_handler(handler(parse_event(event_name, notification.data)))
 
         return await self._subscribe(event_name, callback)
+
+    async def expect(
+        self, event_type: type[E], predicate: Callable[[E], bool] | None = None
+    ) -> EventWaiter[E]:
+        """Subscribe now, wait later: ``waiter = await rec.expect(Stopped)``, then
+        ``await rec.stop()`` and ``await waiter.wait(timeout)`` (no event can slip in between)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[E] = loop.create_future()
+
+        def handler(event: E) -> None:
+            if not future.done() and (predicate is None or predicate(event)):
+                future.set_result(event)
+
+        subscription = await self.on(event_type, handler)
+        return EventWaiter(self, subscription, future)
 
     async def off(self, subscription: Subscription) -> None:
         await self.connection.unsubscribe(

@@ -238,7 +238,9 @@ async def test_recorder_events(client: KurentoClient, tmp_path: Path) -> None:
         await _until(lambda: bool(_of(events, Recording)))
         await recorder.pause()
         await _until(lambda: bool(_of(events, Paused)))
+        stopped = await recorder.expect(Stopped)
         await recorder.stop_and_wait(timeout=WAIT)
+        assert (await stopped.wait(WAIT)).source == recorder.id
         await _until(lambda: bool(_of(events, Stopped)))
         states = [e.state for e in events if isinstance(e, UriEndpointStateChanged)]
         assert states[:3] == ["START", "PAUSE", "STOP"]

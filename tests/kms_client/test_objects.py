@@ -9,11 +9,18 @@ from typing import Any
 import pytest
 
 from kms_client import KurentoClient
-from kms_client.events import IceComponentStateChanged, KurentoEvent, MediaFlowInStateChanged
+from kms_client.events import (
+    ElementConnected,
+    IceComponentStateChanged,
+    KurentoEvent,
+    MediaFlowInStateChanged,
+)
 from kms_client.objects import WebRtcEndpoint
 from kms_client.structs import IceCandidate
 
 from .fake_kms import FakeKms
+
+WAIT = 10.0  # generous bound for a failing test
 
 
 @pytest.fixture
@@ -152,5 +159,32 @@ async def test_endpoint_operations_and_params(kms: FakeKms) -> None:
                 },
             ),
         ]
+    finally:
+        await client.close()
+
+
+async def test_expect_waits_for_a_matching_event_then_unsubscribes(kms: FakeKms) -> None:
+    client = await KurentoClient.connect(kms.uri)
+    try:
+        pipe = await client.create_pipeline()
+        a = await pipe.create_pass_through()
+        waiter = await a.expect(ElementConnected, lambda e: e.media_type == "VIDEO")
+        base = {
+            "source": a.id,
+            "sink": "s",
+            "sourceMediaDescription": "default",
+            "sinkMediaDescription": "default",
+        }
+        await kms.emit(a.id, "ElementConnected", {**base, "mediaType": "AUDIO"})
+        await kms.emit(a.id, "ElementConnected", {**base, "mediaType": "VIDEO"})
+        event = await waiter.wait(WAIT)
+        assert isinstance(event, ElementConnected) and event.media_type == "VIDEO"
+        assert [m["method"] for m in kms.received[-1:]] == ["unsubscribe"]
+        assert kms.subscriptions == {}
+
+        silent = await a.expect(ElementConnected)
+        with pytest.raises(TimeoutError):
+            await silent.wait(0.2)
+        assert kms.subscriptions == {}
     finally:
         await client.close()
