@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.server import ServerProcess  # noqa: E402
+from tests.support.server import ServerProcess
 
 POLL_INTERVAL = 0.005
 

@@ -29,15 +29,18 @@ $PY -m pip install -q --disable-pip-version-check -e '.[test]'
 echo "== installing the official npm clients (tests/e2e/node)"
 (cd tests/e2e/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 
+status=0
 echo "== ruff"
-$PY -m ruff check server kms_client minikms tests benchmarks
+$PY -m ruff check server kms_client minikms tests benchmarks || status=1
 echo "== mypy"
-$PY -m mypy
+$PY -m mypy || status=1
 
 echo "== pytest (loopback-only network namespace)"
 pytest_cmd=$(printf '%q ' "$PY" -m pytest -p no:cacheprovider "$@")
 if [ "$(id -u)" = 0 ]; then
-  exec unshare -n sh -c "ip link set lo up && exec $pytest_cmd"
+  unshare -n sh -c "ip link set lo up && exec $pytest_cmd" || status=$?
 else
-  exec unshare -rn sh -c "ip link set lo up && exec $pytest_cmd"
+  unshare -rn sh -c "ip link set lo up && exec $pytest_cmd" || status=$?
 fi
+if [ "$status" != 0 ]; then echo "== FAILED (status $status)"; fi
+exit "$status"
