@@ -1,11 +1,13 @@
 """Render ``config/openvidu.yaml``: every property with its default, kind and documentation.
 
 ``python -m server.settings.document > config/openvidu.yaml`` regenerates the file; a test checks it is current.
+``python -m server.settings.document --markdown`` prints the README table.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 import yaml
 
@@ -44,5 +46,16 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def render_markdown() -> str:
+    """The same facts as a Markdown table (for the README)."""
+    rows = ["| Property | Environment | Default | Allowed | Meaning |", "| --- | --- | --- | --- | --- |"]
+    for spec in PROPERTIES:
+        tag = " *(extension)*" if spec.extension else ""
+        default = _yaml_value(spec).replace("|", "\\|")
+        allowed = spec.kind.describe().replace("|", "\\|")
+        rows.append(f"| `{spec.name}` | `{spec.env_name}` | `{default}` | {allowed} | {spec.doc}{tag} |")
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    print(render_markdown() if "--markdown" in sys.argv[1:] else render(), end="")
