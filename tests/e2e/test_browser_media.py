@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,3 +240,29 @@ def test_media_server_killed_mid_call(browser: Browser, pages: StaticServer) -> 
                 close_pages(a2, b2)
         finally:
             close_pages(a, b)
+
+
+def test_websocket_reconnection_keeps_the_call(browser: Browser, pages: StaticServer) -> None:
+    """A 2.32 client whose pings time out re-opens the socket and re-binds its JSON-RPC session (``connect``)."""
+    with media_server_stack() as (server, _kms):
+        assert server.proc is not None
+        sid = new_session(server)
+        new = browser.open(pages.page_url("2.32"))
+        old = browser.open(pages.page_url("2.10"))
+        try:
+            c_new = join(new, new_token(server, sid), "new")
+            join(old, new_token(server, sid), "old")
+            stream = new.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
+            wait_remote_playing(old, 1)
+            os.kill(server.proc.pid, signal.SIGSTOP)  # the server freezes longer than the 2.32 ping timeout
+            try:
+                wait_event(new, "reconnecting")
+            finally:
+                os.kill(server.proc.pid, signal.SIGCONT)
+            wait_event(new, "reconnected")
+            new.eval("ovSignal('after reconnection', 'x', null)")
+            assert wait_event(old, "signal", "e.data === 'after reconnection'")["from"] == c_new
+            assert [v["streamId"] for v in wait_remote_playing(old, 1)] == [stream]
+            assert events_of(old, "connectionDestroyed") == [] and events_of(new, "sessionDisconnected") == []
+        finally:
+            close_pages(new, old)
