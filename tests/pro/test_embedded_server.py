@@ -3,6 +3,7 @@ which is stopped with the server and handed over (not restarted) across ``POST /
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -33,8 +34,10 @@ async def test_embedded_media_server_lives_and_dies_with_the_server(tmp_path: Pa
             answer = await publish(alice)
             assert answer["sdpAnswer"].startswith("v=0")
 
-        assert rest(server, "POST", "/pro/restart", {"openvidu.secret": "AFTER"}).status_code == 200
-        wait_restarted(server, "AFTER", time.monotonic())
+            assert rest(server, "POST", "/pro/restart", {"openvidu.secret": "AFTER"}).status_code == 200
+            evicted = await alice.wait_notification("participantEvicted", timeout=15)
+            assert evicted["reason"] == "openviduServerStopped"
+            await asyncio.to_thread(wait_restarted, server, "AFTER", time.monotonic())
         server.overrides["openvidu.secret"] = "AFTER"
         assert minikms_children(server) == [child]  # the same child, adopted by the new image
         (after,) = rest(server, "GET", "/pro/media-servers").json()["content"]
