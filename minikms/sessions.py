@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -90,41 +91,53 @@ class SessionTable:
 
 
 class Subscriptions:
-    """Event handlers per (session, object, event name); many subscription ids share one handler."""
+    """Event handlers per (session, object, event name); many subscription ids share one handler.
+
+    Indexed by object then event, so delivering an event and dropping a released object's handlers
+    do not scan every subscription of the server.
+    """
 
     def __init__(self) -> None:
         self.by_id: dict[str, tuple[str, str, str]] = {}
-        self.handlers: dict[tuple[str, str, str], set[str]] = {}
+        self.by_object: dict[str, dict[str, dict[str, set[str]]]] = {}
 
     def add(self, session_id: str, object_id: str, event: str) -> str:
         sub_id = str(uuid.uuid4())
-        key = (session_id, object_id, event)
-        self.by_id[sub_id] = key
-        self.handlers.setdefault(key, set()).add(sub_id)
+        self.by_id[sub_id] = (session_id, object_id, event)
+        events = self.by_object.setdefault(object_id, {})
+        events.setdefault(event, {}).setdefault(session_id, set()).add(sub_id)
         return sub_id
 
     def remove(self, sub_id: str) -> None:
         key = self.by_id.pop(sub_id, None)
         if key is None:
             return
-        ids = self.handlers.get(key)
-        if ids is not None:
-            ids.discard(sub_id)
-            if not ids:
-                del self.handlers[key]
+        session_id, object_id, event = key
+        events = self.by_object.get(object_id, {})
+        sessions = events.get(event, {})
+        ids = sessions.get(session_id)
+        if ids is None:
+            return
+        ids.discard(sub_id)
+        if not ids:
+            del sessions[session_id]
+            if not sessions:
+                del events[event]
+                if not events:
+                    del self.by_object[object_id]
 
     def drop_object(self, object_id: str) -> None:
-        for key in [k for k in self.handlers if k[1] == object_id]:
-            for sub_id in self.handlers.pop(key):
-                self.by_id.pop(sub_id, None)
+        for sessions in self.by_object.pop(object_id, {}).values():
+            for ids in sessions.values():
+                for sub_id in ids:
+                    self.by_id.pop(sub_id, None)
 
     def drop_session(self, session_id: str) -> None:
-        for key in [k for k in self.handlers if k[0] == session_id]:
-            for sub_id in self.handlers.pop(key):
-                self.by_id.pop(sub_id, None)
+        for sub_id in [s for s, key in self.by_id.items() if key[0] == session_id]:
+            self.remove(sub_id)
 
     def sessions_for(self, object_id: str, event: str) -> list[str]:
-        return [key[0] for key in self.handlers if key[1] == object_id and key[2] == event]
+        return list(self.by_object.get(object_id, {}).get(event, {}))
 
 
 class RequestCache:
@@ -133,6 +146,8 @@ class RequestCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self.entries: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # (deadline, key) in insertion order: with one ttl, also deadline order.
+        self.deadlines: deque[tuple[float, tuple[str, str]]] = deque()
 
     @staticmethod
     def _key(session_id: str, request_id: Any) -> tuple[str, str]:
@@ -145,9 +160,15 @@ class RequestCache:
         return entry[1] if entry is not None else None
 
     def put(self, session_id: str, request_id: Any, reply: dict[str, Any]) -> None:
-        self.entries[self._key(session_id, request_id)] = (time.monotonic() + self.ttl, reply)
+        key = self._key(session_id, request_id)
+        deadline = time.monotonic() + self.ttl
+        self.entries[key] = (deadline, reply)
+        self.deadlines.append((deadline, key))
 
     def _expire(self) -> None:
         now = time.monotonic()
-        for key in [k for k, (deadline, _) in self.entries.items() if deadline <= now]:
-            del self.entries[key]
+        while self.deadlines and self.deadlines[0][0] <= now:
+            deadline, key = self.deadlines.popleft()
+            entry = self.entries.get(key)
+            if entry is not None and entry[0] == deadline:
+                del self.entries[key]
