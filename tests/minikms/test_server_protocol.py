@@ -626,3 +626,18 @@ async def test_unref_by_last_owner_releases_and_ref_adds_an_owner(kms: MinikmsPr
         assert await b.invoke(pipeline, "getName") == pipeline  # b still owns it
         await b.result("unref", {"object": pipeline, "sessionId": session_b})
         assert (await b.error("invoke", {"object": pipeline, "operation": "getName"}))["code"] == 40101
+
+
+async def test_second_session_on_a_socket_rebinds_it_and_orphans_the_first(kms: MinikmsProcess) -> None:
+    async with RawKms(kms.uri) as c:
+        first = (await c.result("subscribe", {"object": MANAGER, "type": "ObjectCreated"}))["sessionId"]
+        second = f"second-{uuid.uuid4()}"
+        await c.result("subscribe", {"object": MANAGER, "type": "ObjectDestroyed", "sessionId": second})
+        # The socket is now bound to `second`: requests without sessionId get it injected ...
+        assert (await c.result("ping"))["sessionId"] == second
+        # ... and events of `first` have nowhere to go.
+        pipeline = await c.create("MediaPipeline")
+        await c.result("release", {"object": pipeline})
+        events = [e["params"]["value"] for e in await c.drain_events()]
+        assert [(e["type"], e["data"]["objectId"]) for e in events] == [("ObjectDestroyed", pipeline)]
+        assert first != second
