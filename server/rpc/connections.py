@@ -73,8 +73,8 @@ class RpcConnection:
             return False
         text = protocol.dumps(message)
         try:
-            async with self._send_lock:
-                await asyncio.wait_for(transport.send_text(text), self.timings.send_timeout)
+            async with self._send_lock, asyncio.timeout(self.timings.send_timeout):
+                await transport.send_text(text)
         except Exception as exc:  # a dead socket: the receive loop will notice the close
             log.debug("send to %s failed: %s", self.private_id, exc)
             return False
