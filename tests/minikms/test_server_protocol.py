@@ -641,3 +641,26 @@ async def test_second_session_on_a_socket_rebinds_it_and_orphans_the_first(kms: 
         events = [e["params"]["value"] for e in await c.drain_events()]
         assert [(e["type"], e["data"]["objectId"]) for e in events] == [("ObjectDestroyed", pipeline)]
         assert first != second
+
+
+async def test_releasing_a_sink_disconnects_it_from_its_sources(kms: MinikmsProcess) -> None:
+    async with RawKms(kms.uri) as c:
+        pipeline = await c.create("MediaPipeline")
+        source = await c.create("PassThrough", mediaPipeline=pipeline)
+        sink = await c.create("PassThrough", mediaPipeline=pipeline)
+        await c.invoke(source, "connect", sink=sink, mediaType="VIDEO")
+        await c.value("subscribe", {"object": source, "type": "ElementDisconnected"})
+        await c.result("release", {"object": sink})
+        event = await c.event_of("ElementDisconnected")
+        assert event["data"]["sink"] == sink and event["data"]["mediaType"] == "VIDEO"
+        assert await c.invoke(source, "getSinkConnections") == []
+        # A new sink for the same pad replaces the old source's link.
+        first = await c.create("PassThrough", mediaPipeline=pipeline)
+        second = await c.create("PassThrough", mediaPipeline=pipeline)
+        target = await c.create("PassThrough", mediaPipeline=pipeline)
+        await c.invoke(first, "connect", sink=target, mediaType="AUDIO")
+        await c.invoke(second, "connect", sink=target, mediaType="AUDIO")
+        sources = await c.invoke(target, "getSourceConnections", mediaType="AUDIO")
+        assert [conn["source"] for conn in sources] == [second]
+        assert await c.invoke(first, "getSinkConnections") == []
+        await c.result("release", {"object": pipeline})
