@@ -1,0 +1,178 @@
+"""MediaObject: the base of every proxy, with subscriptions and typed events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from ..connection import KmsConnection
+from ..errors import KmsError
+from ..events import KurentoEvent, parse_event, wire_event_name
+from ..protocol import EventNotification
+from ..structs import (
+    Tag,
+)
+
+E = TypeVar("E", bound=KurentoEvent)
+EventHandler = Callable[[E], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A live subscription; pass it to :meth:`MediaObject.off`."""
+
+    object_id: str
+    event_name: str
+    subscription_id: str
+    callback: Callable[[EventNotification], None]
+
+
+class EventWaiter(Generic[E]):
+    """The first matching event after :meth:`MediaObject.expect`; unsubscribes once done."""
+
+    def __init__(self, owner: MediaObject, subscription: Subscription, future: asyncio.Future[E]) -> None:
+        self._owner = owner
+        self._subscription: Subscription | None = subscription
+        self._future = future
+
+    async def wait(self, timeout: float) -> E:
+        """The event; ``TimeoutError`` when none came within ``timeout`` seconds."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop listening (idempotent; errors of a lost connection are ignored)."""
+        if self._subscription is None:
+            return
+        subscription, self._subscription = self._subscription, None
+        with contextlib.suppress(KmsError):
+            await self._owner.off(subscription)
+
+
+class MediaObject:
+    """Any Kurento object (``MediaObject`` in the kmd)."""
+
+    TYPE: ClassVar[str] = "MediaObject"
+
+    def __init__(self, connection: KmsConnection, object_id: str) -> None:
+        self.connection = connection
+        self.id = object_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MediaObject) and other.id == self.id and other.connection is self.connection
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    async def invoke(self, operation: str, params: dict[str, Any] | None = None) -> Any:
+        """Raw ``invoke`` on this object (for operations without a typed method)."""
+        return await self.connection.invoke(self.id, operation, params)
+
+    async def release(self) -> None:
+        """Release the object and its children (idempotent on the server)."""
+        await self.connection.release(self.id)
+
+    async def describe(self) -> dict[str, Any]:
+        return await self.connection.describe(self.id)
+
+    # properties of MediaObject
+
+    async def get_name(self) -> str:
+        return str(await self.invoke("getName"))
+
+    async def set_name(self, name: str) -> None:
+        await self.invoke("setName", {"name": name})
+
+    async def get_children(self) -> list[str]:
+        return list(await self.invoke("getChildren") or [])
+
+    async def get_parent(self) -> str | None:
+        value = await self.invoke("getParent")
+        return value if isinstance(value, str) else None
+
+    async def get_media_pipeline(self) -> str:
+        return str(await self.invoke("getMediaPipeline"))
+
+    async def get_creation_time(self) -> int:
+        return int(await self.invoke("getCreationTime"))
+
+    async def get_send_tags_in_events(self) -> bool:
+        return bool(await self.invoke("getSendTagsInEvents"))
+
+    async def set_send_tags_in_events(self, value: bool) -> None:
+        await self.invoke("setSendTagsInEvents", {"sendTagsInEvents": value})
+
+    async def add_tag(self, key: str, value: str) -> None:
+        await self.invoke("addTag", {"key": key, "value": value})
+
+    async def remove_tag(self, key: str) -> None:
+        await self.invoke("removeTag", {"key": key})
+
+    async def get_tag(self, key: str) -> str:
+        return str(await self.invoke("getTag", {"key": key}))
+
+    async def get_tags(self) -> list[Tag]:
+        return [t for t in await self.invoke("getTags") or [] if isinstance(t, Tag)]
+
+    # events
+
+    async def on(self, event_type: type[E], handler: EventHandler[E]) -> Subscription:
+        """Subscribe ``handler`` (sync or async) to a typed event, e.g.
+        ``await endpoint.on(IceCandidateFound, handler)``."""
+        name = event_type.NAME
+
+        def callback(notification: EventNotification) -> None:
+            event = event_type.from_data(notification.data)
+            self._run_handler(handler(event))
+
+        return await self._subscribe(name, callback)
+
+    async def on_event(self, event_name: str, handler: EventHandler[KurentoEvent]) -> Subscription:
+        """Subscribe by canonical event name (e.g. a filter's custom event); the handler gets a
+        typed event when the name is known, a :class:`~kms_client.events.GenericEvent` else."""
+
+        def callback(notification: EventNotification) -> None:
+            self._run_handler(handler(parse_event(event_name, notification.data)))
+
+        return await self._subscribe(event_name, callback)
+
+    async def expect(
+        self, event_type: type[E], predicate: Callable[[E], bool] | None = None
+    ) -> EventWaiter[E]:
+        """Subscribe now, wait later: ``waiter = await rec.expect(Stopped)``, then
+        ``await rec.stop()`` and ``await waiter.wait(timeout)`` (no event can slip in between)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[E] = loop.create_future()
+
+        def handler(event: E) -> None:
+            if not future.done() and (predicate is None or predicate(event)):
+                future.set_result(event)
+
+        subscription = await self.on(event_type, handler)
+        return EventWaiter(self, subscription, future)
+
+    async def off(self, subscription: Subscription) -> None:
+        await self.connection.unsubscribe(
+            subscription.object_id,
+            subscription.event_name,
+            subscription.subscription_id,
+            subscription.callback,
+        )
+
+    async def _subscribe(self, name: str, callback: Callable[[EventNotification], None]) -> Subscription:
+        wire = wire_event_name(name, self.connection.server_major)
+        sub_id = await self.connection.subscribe(self.id, name, wire, callback)
+        return Subscription(self.id, name, sub_id, callback)
+
+    def _run_handler(self, result: Awaitable[None] | None) -> None:
+        if result is not None and inspect.isawaitable(result):
+            self.connection.spawn(result)
