@@ -236,3 +236,13 @@ async def test_listener_may_remove_an_unreachable_server(two: tuple[FakeKms, Fak
         assert sa.connection.closed
         assert [s.id for s in pool.servers] == [sb.id]
         assert sb.connected
+
+
+async def test_concurrent_adds_of_one_uri_keep_one(two: tuple[FakeKms, FakeKms]) -> None:
+    a, _ = two
+    async with KmsPool(**FAST) as pool:  # type: ignore[arg-type]
+        results = await asyncio.gather(pool.add(a.uri), pool.add(a.uri), return_exceptions=True)
+        added = [r for r in results if isinstance(r, MediaServer)]
+        refused = [r for r in results if isinstance(r, errors.DuplicateMediaServerError)]
+        assert len(added) == 1 and len(refused) == 1
+        assert pool.servers == added and added[0].connected
