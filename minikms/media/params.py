@@ -18,8 +18,13 @@ class MediaParams:
     recorder_video_wait: float = 4.0
     # Recorder: frames queued to the writer thread before new ones are dropped.
     recorder_queue_frames: int = 400
-    # Recorder: a gap this long in arrival time inserts silence / advances pts instead of squeezing time.
+    # Recorder: a jump this long in the source's audio timestamps (lost packets) is kept as a gap.
     recorder_audio_gap: float = 0.1
+    # Recorder: audio further than this from real time (or a source timestamp jump this big) re-anchors.
+    recorder_audio_resync: float = 1.0
+    # Recorder: audio may run at most this far ahead of real time (a backlog flushed after a stall is
+    # older media; beyond this it is dropped so the file never outlasts the recording).
+    recorder_audio_max_lead: float = 0.2
     # Recorder: how long stop_and_wait waits for the writer thread to finalise the file.
     recorder_finalise_timeout: float = 30.0
     # Mixer (Composite): audio tick (one 20 ms Opus-sized frame) and video grid settings.

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 
 from .errors import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, MediaError
 from .node import KINDS, MediaEngine, MediaNode
-from .recording import RecordingWriter, WriterResult, WriterSettings, profile_spec
+from .recording import Arrival, RecordingWriter, WriterResult, WriterSettings, profile_spec
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class RecorderNode(MediaNode):
         self._started_at = 0.0
         self._paused_at: float | None = None
         self._paused_total = 0.0
+        self._epoch = 0
 
     def _kinds(self) -> list[str]:
         kinds = []
@@ -67,6 +68,7 @@ class RecorderNode(MediaNode):
             if self._paused_at is not None:
                 self._paused_total += time.monotonic() - self._paused_at
                 self._paused_at = None
+            self._epoch += 1
             self._set_state("START", "Recording")
             return
         if self._done is not None and not self._done.done():
@@ -100,6 +102,8 @@ class RecorderNode(MediaNode):
                 video_wait=params.recorder_video_wait,
                 queue_frames=params.recorder_queue_frames,
                 audio_gap=params.recorder_audio_gap,
+                audio_resync=params.recorder_audio_resync,
+                audio_max_lead=params.recorder_audio_max_lead,
             ),
             finished,
         )
@@ -120,7 +124,13 @@ class RecorderNode(MediaNode):
             while True:
                 frame = await switch.recv()
                 if self.state == "START":
-                    writer.put(kind, frame, self.media_time(time.monotonic()))
+                    pts, time_base = frame.pts, frame.time_base
+                    source_time = (
+                        float(pts * time_base) if pts is not None and time_base is not None else None
+                    )
+                    writer.put(
+                        Arrival(kind, frame, self.media_time(time.monotonic()), source_time, self._epoch)
+                    )
 
     async def _report_end(self, done: asyncio.Future[WriterResult]) -> None:
         result = await done

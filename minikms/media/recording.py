@@ -82,9 +82,27 @@ class WriterSettings:
     video_wait: float
     queue_frames: int
     audio_gap: float
+    audio_resync: float
+    audio_max_lead: float
     audio_rate: int = 48000
     video_bitrate: int = 1_000_000
     audio_bitrate: int = 64_000
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One frame handed to the writer, with the times it is placed by.
+
+    ``media_time``: recording time of arrival (pauses excluded). ``source_time``: the frame's own
+    timestamp in seconds, read on arrival (None if it has none). ``epoch`` changes on every resume, so
+    that the jump in source time across a pause is not taken for lost media.
+    """
+
+    kind: str
+    frame: Any
+    media_time: float
+    source_time: float | None
+    epoch: int
 
 
 @dataclass
@@ -95,6 +113,8 @@ class WriterResult:
 
 
 _STOP = object()
+# Source audio timestamps this close (seconds) to the previous frame's end count as contiguous.
+AUDIO_TIMESTAMP_TOLERANCE = 0.001
 # How long ``finish`` waits for room in a full queue before dropping the oldest frame.
 FINISH_PUT_TIMEOUT = 0.1
 
@@ -123,16 +143,18 @@ class RecordingWriter:
         self._size: tuple[int, int] | None = None
         self._last_video_pts = -VIDEO_MIN_SPACING
         self._audio_samples = 0
+        self._audio_epoch = -1
+        self._source_end: float | None = None
         self._resampler: Any = None
         self._fifo: Any = None
 
     def start(self) -> None:
         self._thread.start()
 
-    def put(self, kind: str, frame: Any, media_time: float) -> None:
-        """Called on the event loop: hand a (shared) frame and its recording time to the thread."""
+    def put(self, item: Arrival) -> None:
+        """Called on the event loop: hand a (shared) frame and its times to the thread."""
         try:
-            self._queue.put_nowait((kind, frame, media_time))
+            self._queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1
 
@@ -152,17 +174,17 @@ class RecordingWriter:
 
     def _run(self) -> None:
         try:
-            held: list[tuple[str, Any, float]] = []
+            held: list[Arrival] = []
             stopped = self._wait_for_video(held)
-            self._open(held)
+            self._open()
             for item in held:
-                self._write(*item)
+                self._write(item)
             held.clear()
             while not stopped:
                 item = self._queue.get()
                 if item is _STOP:
                     break
-                self._write(*item)
+                self._write(item)
             self._close()
         except Exception as exc:
             log.exception("recorder writer failed for %s", self.path)
@@ -171,7 +193,7 @@ class RecordingWriter:
         finally:
             self._on_done(self.result)
 
-    def _wait_for_video(self, held: list[tuple[str, Any, float]]) -> bool:
+    def _wait_for_video(self, held: list[Arrival]) -> bool:
         """Hold items until the first video frame (when the profile has video). True if stopped meanwhile."""
         if self.spec.video_codec is None:
             return False
@@ -187,11 +209,11 @@ class RecordingWriter:
             if item is _STOP:
                 return True
             held.append(item)
-            if item[0] == "video":
-                self._size = (item[1].width, item[1].height)
+            if item.kind == "video":
+                self._size = (item.frame.width, item.frame.height)
                 return False
 
-    def _open(self, held: list[tuple[str, Any, float]]) -> None:
+    def _open(self) -> None:
         self._container = av.open(self.path, mode="w", format=self.spec.container)
         want_video = self.spec.video_codec is not None and self._size is not None
         if want_video and self._size is not None:
@@ -215,11 +237,11 @@ class RecordingWriter:
             self._resampler = av.AudioResampler(format=self.spec.audio_format, layout="stereo", rate=rate)
             self._fifo = av.AudioFifo()
 
-    def _write(self, kind: str, frame: Any, media_time: float) -> None:
-        if kind == "video" and self._video is not None:
-            self._write_video(frame, media_time)
-        elif kind == "audio" and self._audio is not None:
-            self._write_audio(frame, media_time)
+    def _write(self, item: Arrival) -> None:
+        if item.kind == "video" and self._video is not None:
+            self._write_video(item.frame, item.media_time)
+        elif item.kind == "audio" and self._audio is not None:
+            self._write_audio(item)
 
     def _private_video(self, frame: VideoFrame) -> VideoFrame:
         width, height = self._video.width, self._video.height
@@ -238,13 +260,49 @@ class RecordingWriter:
             self._container.mux(packet)
         self.result.video_frames += 1
 
-    def _write_audio(self, frame: AudioFrame, media_time: float) -> None:
+    def _audio_position(self, item: Arrival) -> bool:
+        """Place the next audio samples; False when the frame must be dropped.
+
+        Audio stays contiguous while the source's own timestamps are: audio that merely arrives late
+        (a stalled event loop, a burst after jitter) must not open holes that make the file longer
+        than the recording. A jump in source timestamps (lost packets) leaves a gap of that length; the
+        first frame, a resume after a pause (new epoch), a source without timestamps or a discontinuity
+        (new source) anchor on the arrival time. Arrival time also bounds drift both ways.
+        """
         rate = self.settings.audio_rate
-        expected = int(media_time * rate)
-        if expected - self._audio_samples > self.settings.audio_gap * rate:
-            # A gap in arrival (loss, pause of the source): jump ahead rather than squeezing time.
-            self._fifo = av.AudioFifo()
-            self._audio_samples = expected
+        expected = int(item.media_time * rate)
+        limit = int(self.settings.audio_resync * rate)
+        gap = 0.0
+        continuous = (
+            item.epoch == self._audio_epoch and item.source_time is not None and self._source_end is not None
+        )
+        if continuous and item.source_time is not None and self._source_end is not None:
+            gap = item.source_time - self._source_end
+            continuous = -AUDIO_TIMESTAMP_TOLERANCE <= gap <= self.settings.audio_resync
+        self._audio_epoch = item.epoch
+        self._source_end = (
+            item.source_time + item.frame.samples / item.frame.sample_rate
+            if item.source_time is not None
+            else None
+        )
+        if not continuous:
+            self._skip_audio_to(max(expected, self._audio_samples))
+        elif gap > self.settings.audio_gap:
+            self._skip_audio_to(self._audio_samples + int(gap * rate))
+        if expected - self._audio_samples > limit:
+            self._skip_audio_to(expected)  # far behind real time (source clock slower): catch up
+        # Ahead of real time (a backlog flushed, a source faster than real time): drop.
+        return self._audio_samples - expected <= int(self.settings.audio_max_lead * rate)
+
+    def _skip_audio_to(self, samples: int) -> None:
+        self._fifo = av.AudioFifo()
+        self._audio_samples = samples
+
+    def _write_audio(self, item: Arrival) -> None:
+        frame = item.frame
+        rate = self.settings.audio_rate
+        if not self._audio_position(item):
+            return
         own = AudioFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name, layout=frame.layout.name)
         own.sample_rate = frame.sample_rate
         own.pts = None

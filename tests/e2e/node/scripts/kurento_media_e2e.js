@@ -111,11 +111,11 @@ async function main() {
     }
     await passThrough.connect(recorder, 'AUDIO');
     await passThrough.connect(recorder, 'VIDEO');
-    const started = Date.now();
     await recorder.record();
+    const started = Date.now();
     await sleep(RECORD_MS);
+    out.recordedMs = Date.now() - started; // finalising the file after stop is not recording time
     await recorder.stopAndWait();
-    out.recordedMs = Date.now() - started;
     await sleep(500);
 
     out.pubStats = await pub.getStats('VIDEO');
