@@ -327,9 +327,10 @@ class SignalingService:
         session, participant = self._participant(conn)
         cid = participant.connection_id
         await self._release_media(session, participant)
-        await self.send_to(
-            session.session_id, self._others(session, cid), p.participant_left(cid, EndReason.DISCONNECT)
-        )
+        if not participant.recorder:  # the hidden RECORDER comes and goes unannounced
+            await self.send_to(
+                session.session_id, self._others(session, cid), p.participant_left(cid, EndReason.DISCONNECT)
+            )
         self._unbind(session.session_id, cid)
         await self.manager.leave(session.session_id, cid, EndReason.DISCONNECT)
 
@@ -359,7 +360,7 @@ class SignalingService:
         The caller then removes the participant from the manager's bookkeeping (or the manager does).
         """
         cid = participant.connection_id
-        everyone = list(session.participants)
+        everyone = [cid] if participant.recorder else list(session.participants)
         await self._release_media(session, participant)
         await self.send_to(
             session.session_id, [c for c in everyone if c != cid], p.participant_left(cid, reason)

@@ -290,6 +290,12 @@ async def test_secret_and_recorder_joins(server: ServerProcess, clients: Clients
     # an insecure participant may moderate
     await a.call("forceDisconnect", {"connectionId": rb["id"]})
     await asyncio.wait_for(b.closed.wait(), EVENT_TIMEOUT)
+    await a.wait_notification("participantLeft", lambda prm: prm["connectionId"] == rb["id"])
+    # the recorder leaves unannounced
+    await rec.call("leaveRoom", {})
+    await asyncio.wait_for(rec.closed.wait(), EVENT_TIMEOUT)
+    await asyncio.sleep(0.3)
+    assert [n["connectionId"] for n in a.notifications_of("participantLeft")] == [rb["id"]]
 
 
 async def test_slow_media_server_does_not_delay_pings(clients: Clients) -> None:
