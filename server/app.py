@@ -26,6 +26,7 @@ from server.settings import Settings
 def rest_routes() -> list[BaseRoute]:
     """The OpenVidu 2.10/2.11 REST surface of this part (recordings, CDR, Pro come from their own modules)."""
     return [
+        Route("/api/tokens", tokens.create_token, methods=["POST"]),  # the hottest path first
         Route("/api/sessions", sessions.create_session, methods=["POST"]),
         Route("/api/sessions", sessions.list_sessions, methods=["GET"]),
         Route("/api/sessions/{session_id}", sessions.get_session, methods=["GET"]),
@@ -36,7 +37,6 @@ def rest_routes() -> list[BaseRoute]:
             methods=["DELETE"],
         ),
         Route("/api/sessions/{session_id}/stream/{stream_id}", sessions.unpublish_stream, methods=["DELETE"]),
-        Route("/api/tokens", tokens.create_token, methods=["POST"]),
         Route("/config", config.get_config, methods=["GET"]),
         Route("/config/openvidu-version", config.get_version, methods=["GET"]),
         Route("/config/openvidu-publicurl", config.get_publicurl, methods=["GET"]),

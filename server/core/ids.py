@@ -18,19 +18,28 @@ KMS_ID_LENGTH = 6
 TURN_USER_LENGTH = 6
 
 
-def random_string(alphabet: str, length: int) -> str:
-    """``length`` characters drawn uniformly from ``alphabet`` with one ``os.urandom`` read (rejection sampling:
-    bytes at or above the largest multiple of the alphabet size are dropped, so there is no modulo bias)."""
+def _tables(alphabet: str) -> tuple[bytes, bytes]:
+    """A ``bytes.translate`` table mapping a random byte to a character, and the bytes to reject (those at or
+    above the largest multiple of the alphabet size, so there is no modulo bias)."""
     size = len(alphabet)
     limit = 256 - 256 % size
-    chars: list[str] = []
-    while len(chars) < length:
-        for byte in secrets.token_bytes(2 * length):
-            if byte < limit:
-                chars.append(alphabet[byte % size])
-                if len(chars) == length:
-                    break
-    return "".join(chars)
+    table = bytes(ord(alphabet[b % size]) if b < limit else 0 for b in range(256))
+    return table, bytes(range(limit, 256))
+
+
+_TABLES: dict[str, tuple[bytes, bytes]] = {}
+
+
+def random_string(alphabet: str, length: int) -> str:
+    """``length`` characters drawn uniformly from the ASCII ``alphabet`` (one ``os.urandom`` read, usually)."""
+    tables = _TABLES.get(alphabet)
+    if tables is None:
+        tables = _TABLES[alphabet] = _tables(alphabet)
+    table, rejected = tables
+    out = b""
+    while len(out) < length:
+        out += secrets.token_bytes(2 * length).translate(table, rejected)
+    return out[:length].decode("ascii")
 
 
 def new_session_id() -> str:
