@@ -612,6 +612,8 @@ class KmsConnection:
                 if entry.resend and ws is not None and not entry.future.done():
                     with contextlib.suppress(ConnectionClosed):
                         await ws.send(entry.request.encode())
+            if self.closed:
+                return
             self._set_state(ConnectionState.CONNECTED)
             self._notify(ReconnectedSame(self.uri, self.connection_time, session_id, server_id))
         else:
