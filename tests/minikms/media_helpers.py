@@ -183,15 +183,33 @@ class ConstantAudioTrack(MediaStreamTrack):
     SAMPLES = 960
     RATE = 48000
 
-    def __init__(self, value: int) -> None:
+    def __init__(
+        self,
+        value: int,
+        stall_at: float | None = None,
+        stall: float = 0.0,
+        drop_at: float | None = None,
+        drop: float = 0.0,
+    ) -> None:
+        """``stall``: at ``stall_at`` s, deliver nothing for ``stall`` s, then the backlog at once
+        (contiguous timestamps, like a stalled pipeline). ``drop``: at ``drop_at`` s, skip ``drop`` s of
+        audio (a timestamp jump, like lost packets)."""
         super().__init__()
         self.value = value
         self._pts = 0
         self._start: float | None = None
+        self._stall_at, self._stall = stall_at, stall
+        self._drop_at, self._drop = drop_at, drop
 
     async def recv(self) -> AudioFrame:
         if self._start is None:
             self._start = time.monotonic()
+        if self._stall_at is not None and self._pts >= self._stall_at * self.RATE:
+            self._stall_at = None
+            await asyncio.sleep(self._stall)
+        if self._drop_at is not None and self._pts >= self._drop_at * self.RATE:
+            self._drop_at = None
+            self._pts += int(self._drop * self.RATE)
         wait = self._start + self._pts / self.RATE - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)

@@ -16,7 +16,14 @@ import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from minikms.media import MediaEngine, MediaError, PassThroughNode, RecorderNode, WebRtcNode
-from tests.minikms.media_helpers import EventLog, TrackSource, decodes_cleanly, ffprobe, open_peer_page
+from tests.minikms.media_helpers import (
+    ConstantAudioTrack,
+    EventLog,
+    TrackSource,
+    decodes_cleanly,
+    ffprobe,
+    open_peer_page,
+)
 from tests.support.browser import Browser, StaticServer
 
 LOOPBACK = "127.0.0.1"
@@ -79,6 +86,35 @@ async def test_profiles_with_audio_arriving_before_video(
     assert decodes_cleanly(path) == ""
     await recorder.release()
     await source.release()
+
+
+@pytest.mark.parametrize(
+    ("stall", "drop", "expected_audio"),
+    [(0.5, 0.0, SYNTHETIC_SECONDS + 0.5), (0.0, 0.5, SYNTHETIC_SECONDS)],
+    ids=["late-audio-stays-contiguous", "lost-audio-leaves-a-gap"],
+)
+async def test_audio_timing_follows_the_source(
+    engine: MediaEngine, tmp_path: Path, stall: float, drop: float, expected_audio: float
+) -> None:
+    """Audio delivered late (a stall then a burst) is not stretched; audio that never came leaves a gap.
+
+    Recording lasts SYNTHETIC_SECONDS + 0.5 s in both cases; the stalled source delivers all of it late,
+    the dropping source loses 0.5 s of it."""
+    path = tmp_path / "timing.webm"
+    source = TrackSource(engine)
+    source.feed("audio", ConstantAudioTrack(1000, stall_at=0.5, stall=stall, drop_at=0.5, drop=drop))
+    recorder = RecorderNode(engine, path.as_uri(), "WEBM_AUDIO_ONLY")
+    source.connect(recorder)
+    await recorder.record()
+    started = time.monotonic()
+    await asyncio.sleep(SYNTHETIC_SECONDS + 0.5)
+    recorded = time.monotonic() - started
+    await recorder.stop_and_wait()
+    probe = ffprobe(path)
+    assert_duration(probe.duration, recorded)
+    packets_seconds = int(probe.streams["audio"]["nb_read_packets"]) * 0.02
+    assert_duration(packets_seconds, expected_audio)
+    await recorder.release()
 
 
 async def test_pause_excludes_time_and_emits_events(engine: MediaEngine, tmp_path: Path) -> None:
