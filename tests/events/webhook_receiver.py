@@ -17,6 +17,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         owner = self.server.owner
+        if owner.gate is not None:
+            owner.gate.wait(owner.gate_timeout)
         with owner.lock:
             owner.attempts += 1
             fail = owner.attempts <= owner.fail_first
@@ -34,9 +36,17 @@ class WebhookReceiver:
     class _Server(http.server.ThreadingHTTPServer):
         owner: WebhookReceiver
 
-    def __init__(self, fail_first: int = 0, status: int = 200) -> None:
+    def __init__(
+        self,
+        fail_first: int = 0,
+        status: int = 200,
+        gate: threading.Event | None = None,
+        gate_timeout: float = 60.0,
+    ) -> None:
         self.fail_first = fail_first
         self.status = status
+        self.gate = gate  # while set is pending, every request waits (a stalled receiver)
+        self.gate_timeout = gate_timeout
         self.attempts = 0
         self.received: list[dict[str, Any]] = []
         self.lock = threading.Lock()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
+from tests.events.webhook_receiver import WebhookReceiver
 from tests.rpc.rpc_client import RpcClient, RpcFailure
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
@@ -547,3 +549,28 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     voluntary = await b.wait_notification("participantUnpublished", lambda prm: prm["reason"] == "unpublish")
     assert voluntary["connectionId"] == ra["id"]
     assert not [n for n in a.notifications_of("participantUnpublished") if n["reason"] == "unpublish"]
+
+
+async def test_stalled_webhook_never_blocks_signaling(clients: Clients, kms: MinikmsProcess) -> None:
+    gate = threading.Event()
+    with WebhookReceiver(gate=gate) as hook:
+        overrides = {"kms.uris": [kms.uri], "openvidu.webhook": True, "openvidu.webhook.endpoint": hook.url}
+        with ServerProcess(overrides) as srv:
+            clients.server = srv
+            sid = new_session(srv)
+            a, ra = await clients.joined(sid)
+            b, rb = await clients.joined(sid)
+            await a.call("sendMessage", {"message": json.dumps({"to": [], "data": "while stalled"})})
+            await b.wait_notification("sendMessage")
+            await b.call("leaveRoom", {})
+            await a.wait_notification("participantLeft")
+            assert hook.events() == []  # the receiver has not answered anything yet
+            gate.set()
+            events = await asyncio.to_thread(
+                hook.wait_for,
+                lambda ev: [e["event"] for e in ev].count("participantJoined") == 2 and len(ev) >= 4,
+            )
+            names = [e["event"] for e in events]
+            assert names[:3] == ["sessionCreated", "participantJoined", "participantJoined"]
+            assert names[3] == "participantLeft" and events[3]["participantId"] == rb["id"]
+            assert events[1]["participantId"] == ra["id"]
