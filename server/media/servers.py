@@ -77,11 +77,18 @@ class MediaServers:
             if uri == EMBEDDED:
                 uri = await self._start_embedded(handed)
             try:
-                server = await self.pool.add(uri)
+                # A configured media server that is down now (e.g. a Kurento container still starting) is
+                # listed as disconnected and connected in the background as soon as it answers.
+                server = await self.pool.add(uri, wait=False)
             except KmsError as exc:
-                log.error("media server %s is not reachable: %s", uri, exc)
+                log.error("media server %s cannot be used: %s", uri, exc)
                 continue
-            log.info("media server %s connected at %s", server.id, uri)
+            if server.connected:
+                log.info("media server %s connected at %s", server.id, uri)
+            else:
+                log.warning(
+                    "media server %s (%s) is not reachable yet; retrying in the background", server.id, uri
+                )
 
     async def remove(self, server_id: str) -> None:
         """Forget a media server (and stop it if it is an embedded child)."""

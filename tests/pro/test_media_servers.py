@@ -316,3 +316,24 @@ async def test_stalled_media_server_is_detected(kms_pair: list[MinikmsProcess], 
         finally:
             kms_pair[0].resume()
         wait_for(lambda: media_servers(server)[0]["connected"], what="recovery after SIGCONT")
+
+
+async def test_a_configured_media_server_that_starts_later_is_connected_when_it_answers(
+    tmp_path: Path,
+) -> None:
+    late = MinikmsProcess(log_path=tmp_path / "late.log")  # not started yet
+    with MinikmsProcess(log_path=tmp_path / "early.log") as early:
+        with cluster_server([early, late], tmp_path) as server:
+            listed = media_servers(server)
+            assert [ms["uri"] for ms in listed] == [early.uri, late.uri]
+            assert listed[1]["connected"] is False and "disconnectionTime" in listed[1]
+            async with participants() as clients:
+                clients.append(await join(server))  # only the reachable one can host it
+                late.start()
+                try:
+                    wait_for(lambda: media_servers(server)[1]["connected"], what="late media server")
+                    assert "disconnectionTime" not in media_servers(server)[1]
+                    clients.append(await join(server))  # streams strategy: the idle newcomer gets it
+                    assert len(hosted_session_ids(server)[listed[1]["id"]]) == 1
+                finally:
+                    late.stop()
