@@ -168,9 +168,15 @@ async def test_source_replacement_and_late_subscriber(
     # Replace the source: B feeds the PassThrough now (connect replaces, as on KMS).
     pub_b.connect(passthrough)
     assert passthrough.sources["video"] is pub_b and passthrough not in pub_a.sinks["video"]
-    before = await page.state("s1")
+    before, rtp_before = await page.state("s1"), await page.rtp("s1")
     after = await page.wait_state("s1", lambda s: s["frames"] > before["frames"] + 20)
     assert after["time"] > before["time"]
+    rtp_after = await page.rtp("s1")
+    assert rtp_after["audioIn"] > rtp_before["audioIn"] + 25  # audio keeps coming from the new source
+    # The old publisher no longer feeds anything: releasing it does not disturb the subscriber.
+    await pub_a.release()
+    later = await page.wait_state("s1", lambda s: s["frames"] > after["frames"] + 20)
+    assert later["time"] > after["time"]
 
     late = WebRtcNode(engine)
     passthrough.connect(late)
