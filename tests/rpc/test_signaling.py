@@ -526,6 +526,18 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     )
     assert unknown_type["error"]["code"] == 406
 
+    # unsubscribe (sender = the publisher's connectionId), then subscribe again
+    assert "sessionId" in await b.call("unsubscribeFromVideo", {"sender": ra["id"]})
+    session = rest(server, "GET", f"/api/sessions/{sid}").json()
+    assert (
+        next(c for c in session["connections"]["content"] if c["connectionId"] == rb["id"])["subscribers"]
+        == []
+    )
+    unknown_sender = await b.request("unsubscribeFromVideo", {"sender": "nobody"})
+    assert unknown_sender["error"]["code"] == 102
+    again = await b.call("receiveVideoFrom", {"sender": stream_id, "sdpOffer": await sdp_offer()})
+    assert again["sdpAnswer"].startswith("v=0")
+
     # REST DELETE of the stream: owner and others get participantUnpublished(forceUnpublishByServer)
     assert rest(server, "DELETE", f"/api/sessions/{sid}/stream/{stream_id}").status_code == 204
     for client in (a, b, late):
