@@ -1,6 +1,6 @@
 """The bare Starlette ceiling for benchmarks/rest.py: endpoints that only return precomputed JSON bodies.
 
-usage: python benchmarks/bare_app.py PORT BODIES_JSON
+usage: python benchmarks/bare_app.py PORT BODIES_JSON [CERT_PEM KEY_PEM]
 BODIES_JSON maps ``"METHOD /path"`` to the body text to return (same sizes as the real server's answers).
 Served by uvicorn with the same options as ``openvidu-server`` (plain HTTP, no access log, no server header).
 """
@@ -35,6 +35,7 @@ def make_app(bodies: dict[str, str]) -> Starlette:
 def main() -> None:
     port = int(sys.argv[1])
     bodies = json.loads(Path(sys.argv[2]).read_text())
+    tls = sys.argv[3:5] if len(sys.argv) >= 5 else [None, None]
     uvicorn.run(
         make_app(bodies),
         host="127.0.0.1",
@@ -43,6 +44,8 @@ def main() -> None:
         access_log=False,
         server_header=False,
         lifespan="on",
+        ssl_certfile=tls[0],
+        ssl_keyfile=tls[1],
     )
 
 

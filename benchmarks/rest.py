@@ -1,6 +1,6 @@
 """REST throughput and latency: openvidu-server against the bare Starlette ceiling, with wrk.
 
-For each scenario a fresh server (``openvidu-server``, plain HTTP, pinned to one core with taskset) and a bare
+For each scenario a fresh server (``openvidu-server``, pinned to one core with taskset) and a bare
 Starlette app (benchmarks/bare_app.py, same core, returning a precomputed JSON body of the same size) are
 loaded by the same wrk command pinned to the other core. Printed per scenario: requests/s, p50 and p99 latency
 of both, and the ratio server/bare (the figure; goals: POST /api/tokens >= 0.60, GET /api/sessions with 1,000
@@ -9,7 +9,9 @@ sessions p50 < 20 ms).
 Scenarios: POST /api/sessions (empty JSON body), POST /api/tokens ({"session": id}), GET /api/sessions with
 1,000 sessions (1 connection, so latency is service time, and 8 connections).
 
-wrk speaks plain HTTP here (TLS would add the same per-request cost to both sides of the ratio).
+wrk speaks plain HTTP by default (TLS adds the same per-request cost to both sides of the ratio); ``--tls``
+runs both sides over HTTPS with the server's self-signed certificate (keep-alive connections, so the handshake
+cost is paid once per wrk connection).
 The two sides are loaded in alternation for several rounds and the best round of each is kept, because
 the machine is shared. Run: ``python3 benchmarks/rest.py [--duration 5] [--connections 8] [--rounds 3]``
 (needs wrk and taskset).
@@ -77,7 +79,7 @@ def wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"{url}: process exited with {proc.returncode}")
         try:
-            httpx.get(url, timeout=1.0)
+            httpx.get(url, timeout=1.0, verify=False)
             return
         except httpx.HTTPError:
             time.sleep(POLL_INTERVAL)
@@ -93,33 +95,31 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(STOP_TIMEOUT)
 
 
-def start_server(port: int, state: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, state: Path, tls: bool) -> subprocess.Popen[bytes]:
     args = [
         "taskset", "-c", SERVER_CPU, sys.executable, "-m", "server",
-        "--server.address=127.0.0.1", f"--server.port={port}", "--server.ssl.enabled=false",
+        "--server.address=127.0.0.1", f"--server.port={port}", f"--server.ssl.enabled={str(tls).lower()}",
         f"--openvidu.secret={SECRET}", "--kms.uris=[]", f"--openvidu.state.path={state}",
         "--logging.level.root=warn",
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENVIDU_", "SERVER_", "KMS_"))}
     proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(f"http://127.0.0.1:{port}/config/openvidu-publicurl", proc)
+    wait_http(f"{scheme(tls)}://127.0.0.1:{port}/config/openvidu-publicurl", proc)
     return proc
 
 
-def start_bare(port: int, bodies: dict[str, str], scratch: Path) -> subprocess.Popen[bytes]:
+def scheme(tls: bool) -> str:
+    return "https" if tls else "http"
+
+
+def start_bare(port: int, bodies: dict[str, str], scratch: Path, cert: list[str]) -> subprocess.Popen[bytes]:
+    """``cert``: [certificate, key] PEM paths for TLS (the server's self-signed pair), or [] for plain HTTP."""
     path = scratch / f"bodies-{port}.json"
     path.write_text(json.dumps(bodies))
-    args = [
-        "taskset",
-        "-c",
-        SERVER_CPU,
-        sys.executable,
-        str(REPO / "benchmarks" / "bare_app.py"),
-        str(port),
-        str(path),
-    ]
+    script = str(REPO / "benchmarks" / "bare_app.py")
+    args = ["taskset", "-c", SERVER_CPU, sys.executable, script, str(port), str(path), *cert]
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(f"http://127.0.0.1:{port}/", proc)
+    wait_http(f"{scheme(bool(cert))}://127.0.0.1:{port}/", proc)
     return proc
 
 
@@ -172,21 +172,25 @@ def best(results: list[WrkResult]) -> WrkResult:
 
 
 def run_scenario(
-    scenario: Scenario, duration: float, rounds: int, scratch: Path
+    scenario: Scenario, duration: float, rounds: int, scratch: Path, tls: bool
 ) -> tuple[WrkResult, WrkResult, int]:
     """Both servers up at once (same core), loaded in alternation ``rounds`` times; best round of each."""
     server_port, bare_port = free_port(), free_port()
-    server = start_server(server_port, scratch / f"state-{server_port}")
+    state = scratch / f"state-{server_port}"
+    server = start_server(server_port, state, tls)
     bare: subprocess.Popen[bytes] | None = None
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{server_port}", headers={"Authorization": AUTH}) as api:
+        base = f"{scheme(tls)}://127.0.0.1:{server_port}"
+        with httpx.Client(base_url=base, headers={"Authorization": AUTH}, verify=False) as api:
             body, sample = prepare(api, scenario)
-        bare = start_bare(bare_port, {f"{scenario.method} {scenario.path}": sample, "GET /": "{}"}, scratch)
+        cert = [str(state / "selfsigned-cert.pem"), str(state / "selfsigned-key.pem")] if tls else []
+        bodies = {f"{scenario.method} {scenario.path}": sample, "GET /": "{}"}
+        bare = start_bare(bare_port, bodies, scratch, cert)
         mine: list[WrkResult] = []
         ceiling: list[WrkResult] = []
         for _ in range(rounds):
             for port, sink in ((server_port, mine), (bare_port, ceiling)):
-                url = f"http://127.0.0.1:{port}{scenario.path}"
+                url = f"{scheme(tls)}://127.0.0.1:{port}{scenario.path}"
                 sink.append(run_wrk(url, scenario.method, body, scenario.connections, duration, scratch))
     finally:
         stop(server)
@@ -206,6 +210,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternating wrk rounds per side; best kept (default 3)"
     )
+    parser.add_argument(
+        "--tls", action="store_true", help="HTTPS on both sides (the server's self-signed pair)"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
@@ -217,7 +224,7 @@ def main() -> None:
         Scenario("GET /api/sessions (1000 sessions, 8 conn)", "GET", "/api/sessions", "", 8, LIST_SIZE - 1),
     ]
     print(
-        f"wrk pinned to CPU {WRK_CPU}, servers to CPU {SERVER_CPU}, plain HTTP, "
+        f"wrk pinned to CPU {WRK_CPU}, servers to CPU {SERVER_CPU}, {'HTTPS' if args.tls else 'plain HTTP'}, "
         f"best of {args.rounds} alternating rounds of {args.duration:g} s"
     )
     header = f"{'scenario':44} {'body B':>7} {'server req/s':>12} {'p50 ms':>7} {'p99 ms':>7} "
@@ -226,7 +233,7 @@ def main() -> None:
     results: dict[str, tuple[WrkResult, WrkResult]] = {}
     with tempfile.TemporaryDirectory(prefix="ov-bench-") as tmp:
         for scenario in scenarios:
-            mine, bare, size = run_scenario(scenario, args.duration, args.rounds, Path(tmp))
+            mine, bare, size = run_scenario(scenario, args.duration, args.rounds, Path(tmp), args.tls)
             results[scenario.name] = (mine, bare)
             ratio = mine.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
             errors = f"  ({mine.errors} errors)" if mine.errors or bare.errors else ""
