@@ -12,6 +12,7 @@ from typing import Any
 from .errors import UNSUPPORTED_MEDIA_TYPE, MediaError
 from .ice import patch_host_addresses
 from .params import DEFAULT_PARAMS, MediaParams
+from .sharedvideo import SharedVideoEncoder
 from .stats import element_stats, now_millis
 from .tracks import FlowMeter, FrameHub, InputSwitch
 
@@ -48,7 +49,9 @@ class MediaEngine:
         self.params = params
         patch_host_addresses(address)
         self.nodes: set[MediaNode] = set()
+        self.video_encoders: dict[int, SharedVideoEncoder] = {}
         self._monitor: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         self.closed = False
 
     def register(self, node: MediaNode) -> None:
@@ -73,10 +76,30 @@ class MediaEngine:
                 except Exception:
                     log.exception("monitor tick failed for %r", node)
 
+    def video_encoder(self, hub: FrameHub) -> SharedVideoEncoder:
+        """The shared VP8 encoder of ``hub`` (created on first use, closed when its last subscriber goes)."""
+        encoder = self.video_encoders.get(id(hub))
+        if encoder is None:
+            encoder = SharedVideoEncoder(hub, self.params, self._encoder_idle)
+            self.video_encoders[id(hub)] = encoder
+        return encoder
+
+    def _encoder_idle(self, encoder: SharedVideoEncoder) -> None:
+        if self.video_encoders.get(id(encoder.hub)) is encoder:
+            del self.video_encoders[id(encoder.hub)]
+            task = asyncio.get_running_loop().create_task(encoder.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
     async def close(self) -> None:
         self.closed = True
         for node in list(self.nodes):
             await node.release()
+        for encoder in list(self.video_encoders.values()):
+            await encoder.close()
+        self.video_encoders.clear()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         if self._monitor is not None:
             self._monitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):

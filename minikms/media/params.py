@@ -34,6 +34,12 @@ class MediaParams:
     mixer_video_fps: int = 10
     mixer_video_width: int = 640
     mixer_video_height: int = 480
+    # WebRTC senders that negotiated VP8 share one encoder per relayed source (see sharedvideo.py).
+    share_video_encoders: bool = True
+    shared_video_bitrate: int = 500_000
+    shared_video_gop: int = 3000
+    keyframe_min_interval: float = 0.5
+    shared_packet_queue: int = 60
     # aiortc closes peer connections slowly (DTLS/SCTP shutdown); bound the wait on release.
     pc_close_timeout: float = 5.0
 

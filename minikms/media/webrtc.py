@@ -34,6 +34,7 @@ from .errors import (
 )
 from .ice import candidate_allowed
 from .node import KINDS, MediaEngine, MediaNode, media_kinds
+from .sharedvideo import VP8_MIME, VideoSendTrack
 from .stats import RtpFigures, endpoint_stats, inbound_stats, now_millis, outbound_stats
 from .tracks import FlowMeter
 
@@ -106,6 +107,7 @@ class WebRtcNode(MediaNode):
         self.selected_pair: dict[str, Any] | None = None
         self._rx_bytes: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._negotiating = asyncio.Lock()
+        self.video_send = VideoSendTrack(self, self.inputs["video"], self.params.shared_packet_queue)
         self.pc.on("track", self._on_track)
         self.pc.on("iceconnectionstatechange", self._on_ice_state)
         self.pc.on("connectionstatechange", self._on_connection_state)
@@ -176,7 +178,7 @@ class WebRtcNode(MediaNode):
                     self.pc.addTransceiver(kind, direction="recvonly")
                 else:
                     self.pc.addTransceiver(
-                        self.inputs[kind], direction="sendrecv" if wants_recv else "sendonly"
+                        self.send_track(kind), direction="sendrecv" if wants_recv else "sendonly"
                     )
             try:
                 offer = await self.pc.createOffer()
@@ -227,7 +229,7 @@ class WebRtcNode(MediaNode):
         }
         for kind in KINDS:
             if kind in wanted and not self.recvonly:
-                self.pc.addTrack(self.inputs[kind])
+                self.pc.addTrack(self.send_track(kind))
         if self.sendonly:
             for transceiver in self.pc.getTransceivers():
                 transceiver.direction = "sendonly" if transceiver.sender.track is not None else "inactive"
@@ -397,6 +399,30 @@ class WebRtcNode(MediaNode):
         if flowing and self.connection_state == "CONNECTED":
             self._set_media_state("CONNECTED")
 
+    # -- shared video encoding -----------------------------------------------------------------------------
+
+    def send_track(self, kind: str) -> MediaStreamTrack:
+        return self.video_send if kind == "video" else self.inputs[kind]
+
+    def choose_video_mode(self) -> str:
+        """Called by the video send track on its first read (negotiation is done by then)."""
+        sender = next((t for t in self.pc.getTransceivers() if t.sender.track is self.video_send), None)
+        codec = sender._codecs[0].mimeType.lower() if sender is not None and sender._codecs else ""
+        if not self.params.share_video_encoders or codec != VP8_MIME or sender is None:
+            return "frames"
+        # Loss reports (PLI/FIR) from this peer ask the shared encoder for a keyframe.
+        sender.sender._send_keyframe = self.video_send.request_keyframe  # type: ignore[method-assign]
+        self._follow_video_source()
+        return "packets"
+
+    def _follow_video_source(self) -> None:
+        source = self.sources["video"]
+        self.video_send.follow(None if source is None else self.engine.video_encoder(source.outputs["video"]))
+
+    def on_source_changed(self, kind: str) -> None:
+        if kind == "video" and self.video_send.mode == "packets" and not self.released:
+            self._follow_video_source()
+
     # -- media -------------------------------------------------------------------------------------------
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -423,7 +449,7 @@ class WebRtcNode(MediaNode):
         return self.outputs[kind].received
 
     def flow_out_meter(self, kind: str) -> FlowMeter:
-        return self.inputs[kind].pulled
+        return self.video_send.pulled if kind == "video" else self.inputs[kind].pulled
 
     def tick(self, now: float) -> None:
         super().tick(now)
@@ -450,6 +476,8 @@ class WebRtcNode(MediaNode):
         if min_send is not None:
             self.min_send_kbps = min_send
         self._apply_send_caps()
+        if self.video_send.encoder is not None:
+            self.video_send.encoder.update_bitrate()
 
     def _apply_send_caps(self) -> None:
         caps = (self.min_send_kbps * 1000, self.max_send_kbps * 1000)
@@ -459,6 +487,8 @@ class WebRtcNode(MediaNode):
                 clamp_encoder_bitrate(encoder, *caps)
 
     def encoder_target_bitrate(self, kind: str = "video") -> int | None:
+        if kind == "video" and self.video_send.encoder is not None:
+            return self.video_send.encoder.bitrate
         for sender in self._senders(kind):
             encoder = getattr(sender, "_RTCRtpSender__encoder", None)
             if encoder is not None and hasattr(encoder, "target_bitrate"):
@@ -502,7 +532,6 @@ class WebRtcNode(MediaNode):
                     if getattr(stat, "type", "") != "outbound-rtp":
                         continue
                     back = remote.get(stat.ssrc)
-                    encoder = getattr(sender, "_RTCRtpSender__encoder", None)
                     figures = RtpFigures(
                         kind=kind,
                         ssrc=stat.ssrc,
@@ -513,7 +542,7 @@ class WebRtcNode(MediaNode):
                         packets_lost=back.packetsLost if back is not None else 0,
                         fraction_lost=back.fractionLost / 256 if back is not None else 0.0,
                         round_trip_time=(back.roundTripTime or 0.0) if back is not None else 0.0,
-                        target_bitrate=float(getattr(encoder, "target_bitrate", 0) or 0),
+                        target_bitrate=float(self.encoder_target_bitrate(kind) or 0),
                     )
                     stat_id = f"outboundrtp_{kind}_{stat.ssrc}"
                     result[stat_id] = outbound_stats(stat_id, figures, stamp)
@@ -522,6 +551,7 @@ class WebRtcNode(MediaNode):
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     async def close_media(self) -> None:
+        self.video_send.stop()
         self.pc.remove_all_listeners()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pc.close(), self.params.pc_close_timeout)

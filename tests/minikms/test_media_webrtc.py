@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from minikms.media import MediaEngine, PassThroughNode, WebRtcNode
+from minikms.media import MediaEngine, MediaParams, PassThroughNode, WebRtcNode
 from tests.minikms.media_helpers import EventLog, PeerPage, flow, open_peer_page, strip_candidates
 from tests.support.browser import Browser, StaticServer
 
@@ -93,6 +93,10 @@ async def test_publish_relay_through_passthrough_to_subscriber(
     first, later = await sub_page.wait_playing("sub")
     assert first["width"] > 0 and first["height"] > 0
     assert later["time"] > first["time"]
+    # VP8 subscribers are fed by one shared encoder per relayed source.
+    assert sub.video_send.mode == "packets"
+    (shared,) = engine.video_encoders.values()
+    assert shared.hub is passthrough.outputs["video"] and shared.frames_encoded > 0
 
     # Media flow events really happened on every hop.
     await pub_log.wait("MediaFlowInStateChanged", flow("FLOWING", "VIDEO"))
@@ -182,12 +186,22 @@ async def test_source_replacement_and_late_subscriber(
     passthrough.connect(late)
     await subscribe_trickle(page, late, "s2")
     await page.wait_playing("s2")
+    # Both subscribers share one encoder; it closes when the last one leaves.
+    assert len(engine.video_encoders) == 1
+    (shared,) = engine.video_encoders.values()
+    assert shared.subscribers == [sub.video_send, late.video_send]
+    await sub.release()
+    await late.release()
+    assert engine.video_encoders == {}
     for peer in ("a", "b", "s1", "s2"):
         await page.close(peer)
 
 
-async def test_bandwidth_caps(engine: MediaEngine, browser: Browser, server: StaticServer) -> None:
-    """maxVideoRecvBandwidth goes into the answer as b=AS; the send caps bound the encoder's bitrate."""
+@pytest.mark.parametrize("shared", [True, False], ids=["shared-encoder", "own-encoder"])
+async def test_bandwidth_caps(browser: Browser, server: StaticServer, shared: bool) -> None:
+    """maxVideoRecvBandwidth goes into the answer as b=AS; the send caps bound the encoder's bitrate,
+    whether the subscriber uses the source's shared VP8 encoder or (sharing off) an encoder of its own."""
+    engine = MediaEngine(LOOPBACK, MediaParams(share_video_encoders=shared))
     page = open_peer_page(browser, server)
     pub = WebRtcNode(engine)
     pub.set_bandwidth(max_recv=300)
@@ -207,8 +221,11 @@ async def test_bandwidth_caps(engine: MediaEngine, browser: Browser, server: Sta
     stats = await sub.get_stats("VIDEO")
     outbound = [s for s in stats.values() if s["type"] == "outboundrtp"]
     assert outbound and 260_000 <= outbound[0]["targetBitrate"] <= 300_000
+    assert sub.video_send.mode == ("packets" if shared else "frames")
+    assert len(engine.video_encoders) == (1 if shared else 0)
     await page.close("pub")
     await page.close("sub")
+    await engine.close()
 
 
 async def test_candidates_trickled_after_the_offer(
