@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.api import config, sessions, tokens
+from server.api import certificate, config, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
@@ -43,6 +43,7 @@ def rest_routes() -> list[BaseRoute]:
         Route("/config/openvidu-recording", config.get_recording, methods=["GET"]),
         Route("/config/openvidu-recording-path", config.get_recording_path, methods=["GET"]),
         Route("/config/openvidu-cdr", config.get_cdr, methods=["GET"]),
+        Route("/accept-certificate", certificate.accept_certificate, methods=["GET"]),
     ]
 
 

@@ -456,3 +456,10 @@ def test_node_style_form_content_type_on_bodiless_requests(api: httpx.Client) ->
     sid = api.post("/api/sessions").json()["id"]
     assert api.get(f"/api/sessions/{sid}", headers=headers).status_code == 200
     assert api.delete(f"/api/sessions/{sid}", headers=headers).status_code == 204
+
+
+def test_accept_certificate_page_is_public(anon: httpx.Client) -> None:
+    response = anon.get("/accept-certificate")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "certificate" in response.text
