@@ -1,14 +1,14 @@
-"""Basic authentication and CORS middleware alone, over a tiny ASGI app (starlette TestClient)."""
+"""Basic authentication and CORS middleware alone, over a tiny ASGI app (httpx ASGI transport, no sockets)."""
 
 from __future__ import annotations
 
 import base64
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from server.http.auth import AuthPolicy, BasicAuthMiddleware, BasicCredentials, basic_header
 from server.http.cors import CorsMiddleware
@@ -49,41 +49,41 @@ def test_policy() -> None:
     assert not AuthPolicy(public_prefixes=("/recordings",)).requires_auth("/recordings/ses/ses.mp4")
 
 
-def _client() -> TestClient:
+def _client() -> httpx.AsyncClient:
     async def echo(request: Request) -> PlainTextResponse:
         return PlainTextResponse(request.url.path)
 
     app = Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST", "DELETE"])])
     wrapped = CorsMiddleware(BasicAuthMiddleware(app, SECRET, AuthPolicy()))
-    return TestClient(wrapped)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=wrapped), base_url="http://testserver")
 
 
-def test_middleware_statuses_and_trailing_slash() -> None:
+async def test_middleware_statuses_and_trailing_slash() -> None:
     client = _client()
-    unauthorized = client.get("/api/sessions")
+    unauthorized = await client.get("/api/sessions")
     assert unauthorized.status_code == 401
     assert unauthorized.headers["www-authenticate"] == 'Basic realm="Realm"'
     assert unauthorized.json()["path"] == "/api/sessions"
-    ok = client.get("/api/sessions/", headers={"Authorization": basic_header(SECRET).decode()})
+    ok = await client.get("/api/sessions/", headers={"Authorization": basic_header(SECRET).decode()})
     assert (ok.status_code, ok.text) == (200, "/api/sessions")
-    assert client.delete("/api/sessions/x/connection/y").status_code == 401
-    assert client.get("/config/openvidu-publicurl").status_code == 200
-    assert client.get("/somewhere-public").status_code == 200
+    assert (await client.delete("/api/sessions/x/connection/y")).status_code == 401
+    assert (await client.get("/config/openvidu-publicurl")).status_code == 200
+    assert (await client.get("/somewhere-public")).status_code == 200
     wrong = {"Authorization": basic_header("nope").decode()}
-    assert client.get("/somewhere-public", headers=wrong).status_code == 401
-    assert client.get("/somewhere-public", headers={"Authorization": "Bearer x"}).status_code == 200
+    assert (await client.get("/somewhere-public", headers=wrong)).status_code == 401
+    assert (await client.get("/somewhere-public", headers={"Authorization": "Bearer x"})).status_code == 200
 
 
-def test_cors_preflight_needs_no_credentials() -> None:
+async def test_cors_preflight_needs_no_credentials() -> None:
     client = _client()
-    response = client.options(
+    response = await client.options(
         "/api/tokens", headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST"}
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-allow-headers"] == "Authorization, Content-Type"
-    denied = client.get("/api/tokens", headers={"Origin": "https://a.example"})
+    denied = await client.get("/api/tokens", headers={"Origin": "https://a.example"})
     assert denied.status_code == 401
     assert denied.headers["access-control-allow-origin"] == "*"
-    plain = client.get("/config/openvidu-publicurl")
+    plain = await client.get("/config/openvidu-publicurl")
     assert "access-control-allow-origin" not in plain.headers
