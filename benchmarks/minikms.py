@@ -35,7 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from minikms.media import MediaEngine, PassThroughNode, WebRtcNode  # noqa: E402
+from minikms.media import MediaEngine, MediaParams, PassThroughNode, WebRtcNode  # noqa: E402
 from minikms.media.ice import patch_host_addresses  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -202,8 +202,8 @@ def rss_mb() -> float:
     return float(psutil.Process().memory_info().rss) / 2**20
 
 
-async def cpu_per_subscriber(counts: list[int], window: float) -> list[dict[str, float]]:
-    engine = MediaEngine(LOOPBACK)
+async def cpu_per_subscriber(counts: list[int], window: float, share: bool) -> list[dict[str, float]]:
+    engine = MediaEngine(LOOPBACK, MediaParams(share_video_encoders=share))
     client = Client()
     rows: list[dict[str, float]] = []
     try:
@@ -367,8 +367,9 @@ async def main(args: argparse.Namespace) -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average before the run: {load} (other work on the machine skews every figure)")
     counts = [int(c) for c in args.subscribers.split(",")]
-    rows = await cpu_per_subscriber(counts, args.window)
-    print("\nCPU per relayed subscriber stream (publisher 640x480 20 fps VP8 + Opus, aiortc client process)")
+    rows = await cpu_per_subscriber(counts, args.window, not args.no_share)
+    mode = "one VP8 encode per subscriber" if args.no_share else "one shared VP8 encode per source"
+    print(f"\nCPU per relayed subscriber stream (publisher 640x480 20 fps VP8 + Opus, {mode})")
     print(f"{'subs':>5} {'server CPU %':>13} {'client CPU %':>13} {'server RSS MB':>14} {'min sub fps':>12}")
     for row in rows:
         print(
@@ -415,5 +416,8 @@ if __name__ == "__main__":
         parser.add_argument("--subscribers", default="0,1,2,4", help="subscriber counts to measure")
         parser.add_argument("--window", type=float, default=8.0, help="seconds of CPU sampling per count")
         parser.add_argument("--endpoints", type=int, default=200, help="endpoints for the memory figure")
+        parser.add_argument(
+            "--no-share", action="store_true", help="one VP8 encoder per subscriber (aiortc's default)"
+        )
         parser.add_argument("--ops", type=int, default=300, help="create+release pairs per type")
         asyncio.run(main(parser.parse_args()))
