@@ -168,3 +168,37 @@ async def test_release_disconnects_neighbours(engine: MediaEngine) -> None:
     assert passthrough.outputs["video"].sinks == []
     await asyncio.sleep(0)
     assert passthrough not in engine.nodes
+
+
+async def test_shared_encoder_keyframes_and_overflow(engine: MediaEngine) -> None:
+    """A shared VP8 encoder starts every subscriber on a keyframe, makes one when asked (PLI), and a
+    subscriber whose queue overflows restarts from a keyframe instead of decoding garbage."""
+    source = TrackSource(engine)
+    source.feed("video", ConstantVideoTrack(90, fps=20))
+    node = WebRtcNode(engine)  # only used as the owner of the send track (its caps bound the bitrate)
+    node.set_bandwidth(max_send=300)
+    track = node.video_send
+    track.mode = "packets"
+    encoder = engine.video_encoder(source.outputs["video"])
+    track.follow(encoder)
+    assert encoder.bitrate == 300_000  # the subscriber's maxVideoSendBandwidth bounds the shared encoder
+
+    first = await asyncio.wait_for(track.recv(), 10)
+    assert first.is_keyframe and first.time_base is not None
+    packets = [await asyncio.wait_for(track.recv(), 10) for _ in range(10)]
+    assert not any(p.is_keyframe for p in packets)  # the GOP is long: no keyframe unless asked
+    assert [p.pts for p in packets] == sorted(p.pts for p in packets)
+    track.request_keyframe()
+    asked = [await asyncio.wait_for(track.recv(), 10) for _ in range(40)]
+    assert any(p.is_keyframe for p in asked)
+
+    # Overflow: nobody reads; the queue is dropped and the next packet delivered is a keyframe.
+    limit = engine.params.shared_packet_queue
+    deadline = asyncio.get_running_loop().time() + 30
+    while encoder.frames_encoded < len(packets) + len(asked) + limit + 5:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.1)
+    after = await asyncio.wait_for(track.recv(), 10)
+    assert after.is_keyframe
+    await node.release()
+    assert engine.video_encoders == {}  # the last subscriber left: the encoder is closed
