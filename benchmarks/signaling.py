@@ -100,6 +100,7 @@ async def run(args: argparse.Namespace) -> None:
                     await client.ping(interval=None)
 
         join_latency: list[float] = []
+        join_done: list[float] = []
         results: list[dict[str, Any]] = []
         limits = asyncio.Semaphore(args.concurrency)
 
@@ -112,6 +113,7 @@ async def run(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 result = await client.join(token, sid)
                 join_latency.append(time.perf_counter() - started)
+                join_done.append(time.perf_counter())
                 results.append({"sid": sid, "id": result["id"], "client": client})
 
         started = time.perf_counter()
@@ -175,6 +177,13 @@ async def run(args: argparse.Namespace) -> None:
         )
         print(f"join latency: {fmt_ms(join_latency)}")
         print(f"sustained joins: {n / join_wall:.1f} joins/s ({n} joins in {join_wall:.2f} s)")
+        steps = sorted(join_done)
+        bucket = max(1, n // 10)
+        rates = []
+        for i in range(0, n - bucket + 1, bucket):
+            span = steps[i + bucket - 1] - (steps[i - 1] if i else started)
+            rates.append(f"{i + bucket}: {bucket / span:.0f}/s" if span > 0 else f"{i + bucket}: -")
+        print("joins/s as the server fills up: " + ", ".join(rates))
         print(f"ping round trip with {n} sockets: {fmt_ms(ping_rtt)}")
         print(
             f"signal delivery (broadcast in sessions of {args.participants // args.sessions}): {fmt_ms(signal_latency)}"
