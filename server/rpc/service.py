@@ -181,6 +181,16 @@ class SignalingService:
             if conn is not None:
                 await conn.send(message)
 
+    def bound(self, session_id: str, connection_ids: list[str]) -> list[RpcConnection]:
+        """The JSON-RPC sessions of these participants right now (a snapshot taken without awaiting)."""
+        found = (self._rpc.get((session_id, cid)) for cid in connection_ids)
+        return [conn for conn in found if conn is not None]
+
+    @staticmethod
+    async def send_to_bound(conns: list[RpcConnection], message: dict[str, Any]) -> None:
+        for conn in conns:
+            await conn.send(message)
+
     def send_later(self, session_id: str, connection_ids: list[str], message: dict[str, Any]) -> None:
         """Send from synchronous callbacks (media events)."""
         self.spawn(self.send_to(session_id, connection_ids, message))
@@ -299,17 +309,22 @@ class SignalingService:
             raise p.RpcError(
                 p.ErrorCode.ROOM_CLOSED, f"Unable to join the session. Session {session.session_id} is closed"
             )
+        # Binding, the snapshot of peers and the choice of who hears about us happen with no await between
+        # them, so two simultaneous joiners see each other exactly once (in ``value`` or as participantJoined).
         self._bind(conn, session, participant)
-        if not participant.recorder:
-            note = p.participant_joined(
-                participant.connection_id, participant.created_at, participant.full_metadata
-            )
-            await self.send_to(session.session_id, self._others(session, participant.connection_id), note)
         peers = [
             p.PeerInfo(other.connection_id, other.created_at, other.full_metadata, self._stream_info(other))
             for other in session.visible_participants()
             if other.connection_id != participant.connection_id
+            and (session.session_id, other.connection_id) in self._rpc
         ]
+        if not participant.recorder:
+            note = p.participant_joined(
+                participant.connection_id, participant.created_at, participant.full_metadata
+            )
+            await self.send_to_bound(
+                self.bound(session.session_id, self._others(session, participant.connection_id)), note
+            )
         version = params.sdk_version if params.sdk_version and SEMVER.match(params.sdk_version) else None
         result = p.JoinRoomResult(
             id=participant.connection_id,

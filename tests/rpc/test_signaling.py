@@ -586,3 +586,19 @@ async def test_stalled_webhook_never_blocks_signaling(clients: Clients, kms: Min
             assert names[:3] == ["sessionCreated", "participantJoined", "participantJoined"]
             assert names[3] == "participantLeft" and events[3]["participantId"] == rb["id"]
             assert events[1]["participantId"] == ra["id"]
+
+
+async def test_simultaneous_joins_see_each_other_exactly_once(
+    server: ServerProcess, clients: Clients
+) -> None:
+    sid = new_session(server)
+    count = 8
+    opened = [await clients.open() for _ in range(count)]
+    tokens = [token(server, sid) for _ in range(count)]
+    results = await asyncio.gather(*(c.join(t, sid) for c, t in zip(opened, tokens, strict=True)))
+    ids = {r["id"] for r in results}
+    await asyncio.sleep(0.5)
+    for client, result in zip(opened, results, strict=True):
+        in_value = [peer["id"] for peer in result["value"]]
+        announced = [n["id"] for n in client.notifications_of("participantJoined")]
+        assert sorted(in_value + announced) == sorted(ids - {result["id"]}), (in_value, announced)
