@@ -53,6 +53,11 @@ def fmt_ms(values: list[float]) -> str:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def rss_mb(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / (1024 * 1024)
 
@@ -116,8 +121,10 @@ async def run(args: argparse.Namespace) -> None:
                 join_done.append(time.perf_counter())
                 results.append({"sid": sid, "id": result["id"], "client": client})
 
+        cpu_before_join = cpu_seconds(pid)
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in tokens)), PHASE_TIMEOUT)
+        cpu_join = cpu_seconds(pid) - cpu_before_join
         join_wall = time.perf_counter() - started
         await asyncio.sleep(SETTLE_SECONDS)
         joined_rss = rss_mb(pid)
@@ -132,7 +139,9 @@ async def run(args: argparse.Namespace) -> None:
                 await client.ping(interval=None)
                 ping_rtt.append(time.perf_counter() - t0)
 
+        cpu_before_ping = cpu_seconds(pid)
         await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), PHASE_TIMEOUT)
+        cpu_ping = cpu_seconds(pid) - cpu_before_ping
 
         # signals: one sender per session broadcasts, every recipient timestamps the arrival
         by_session: dict[str, list[dict[str, Any]]] = {}
@@ -155,9 +164,11 @@ async def run(args: argparse.Namespace) -> None:
                     )
                     signal_latency.append(time.perf_counter() - sent)
 
+        cpu_before_signal = cpu_seconds(pid)
         await asyncio.wait_for(
             asyncio.gather(*(broadcast(m, args.signals) for m in by_session.values())), PHASE_TIMEOUT
         )
+        cpu_signal = cpu_seconds(pid) - cpu_before_signal
 
         leave_started = time.perf_counter()
 
@@ -189,6 +200,11 @@ async def run(args: argparse.Namespace) -> None:
             f"signal delivery (broadcast in sessions of {args.participants // args.sessions}): {fmt_ms(signal_latency)}"
         )
         print(f"leave: {n / leave_wall:.1f} leaves/s")
+        print(
+            f"server CPU: {cpu_join / max(1, n) * 1000:.2f} ms per join (TLS handshake, upgrade, ping, joinRoom), "
+            f"{cpu_ping / max(1, len(ping_rtt)) * 1000:.3f} ms per ping, "
+            f"{cpu_signal / max(1, len(signal_latency)) * 1000:.3f} ms per signal delivered"
+        )
         print(
             f"server RSS: {base_rss:.1f} MB before, {joined_rss:.1f} MB with {n} participants -> "
             f"{(joined_rss - base_rss) * 1024 / max(1, n):.1f} KB per participant"
