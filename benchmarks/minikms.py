@@ -46,7 +46,7 @@ CLIENT_TIMEOUT = 60.0
 SERVER_START_TIMEOUT = 20.0
 PORT_POLL_INTERVAL = 0.05
 CONCURRENCY = 8
-HEALTHY_FPS_SHARE = 0.9
+HEALTHY_FPS_SHARE = 0.8
 
 
 # -- the client side (child process) --------------------------------------------------------------------
@@ -387,7 +387,14 @@ async def main(args: argparse.Namespace) -> None:
         xs = np.array([r["subscribers"] for r in healthy])
         ys = np.array([r["server_cpu_pct"] for r in healthy])
         slope = float(np.polyfit(xs, ys, 1)[0])
-        print(f"=> server CPU per relayed subscriber stream: {slope:.1f} % of one core")
+        print(f"=> server CPU per relayed subscriber stream (fit): {slope:.1f} % of one core")
+        by_count = {int(r["subscribers"]): r["server_cpu_pct"] for r in healthy}
+        if 0 in by_count and 1 in by_count:
+            print(f"   first subscriber (includes the source's encode): +{by_count[1] - by_count[0]:.1f} %")
+        further = sorted(c for c in by_count if c >= 1)
+        if len(further) >= 2:
+            step = (by_count[further[-1]] - by_count[further[0]]) / (further[-1] - further[0])
+            print(f"   each further subscriber: +{step:.1f} %")
 
     mem = await memory_per_endpoint(args.endpoints)
     print(f"\nMemory per idle WebRtcEndpoint node ({int(mem['endpoints'])} created)")
