@@ -18,11 +18,12 @@ COPY kms_client ./kms_client
 COPY minikms ./minikms
 COPY config ./config
 RUN pip install . \
-    && useradd --system --home-dir /var/lib/openvidu --create-home openvidu \
+    && useradd --system --uid 10001 --home-dir /var/lib/openvidu --create-home openvidu \
     && mkdir -p /opt/openvidu/recordings /opt/openvidu/cdr /opt/openvidu/custom-layout /etc/openvidu \
     && cp config/openvidu.yaml /etc/openvidu/openvidu.yaml \
     && chown -R openvidu /opt/openvidu /var/lib/openvidu
 
+# Bind-mounted folders (recordings, cdr) must be writable by uid 10001: chown -R 10001 recordings cdr
 USER openvidu
 # State folder: self-signed certificate and the overrides file written by POST /pro/restart.
 ENV OPENVIDU_STATE_PATH=/var/lib/openvidu \
