@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import UNSUPPORTED_MEDIA_TYPE, MediaError
 from .ice import patch_host_addresses
+from .levels import patch_audio_level
 from .params import DEFAULT_PARAMS, MediaParams
 from .sharedvideo import SharedVideoEncoder
 from .stats import element_stats, now_millis
@@ -48,6 +49,7 @@ class MediaEngine:
         self.address = address
         self.params = params
         patch_host_addresses(address)
+        patch_audio_level()
         self.nodes: set[MediaNode] = set()
         self.video_encoders: dict[int, SharedVideoEncoder] = {}
         self._monitor: asyncio.Task[None] | None = None

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiortc.rtp
+import numpy as np
 import pytest
+from av.audio.frame import AudioFrame
 
 from minikms.media import MediaEngine, MediaError, PassThroughNode, WebRtcNode, media_kinds
 from minikms.media.ice import candidate_allowed, parse_candidate
+from minikms.media.levels import AIORTC_AUDIO_LEVEL, audio_level_dbov
 from minikms.media.sdp import filter_remote_candidates, media_sections, set_bandwidth
 from tests.minikms.media_helpers import (
     ConstantAudioTrack,
@@ -202,3 +206,16 @@ async def test_shared_encoder_keyframes_and_overflow(engine: MediaEngine) -> Non
     assert after.is_keyframe
     await node.release()
     assert engine.video_encoders == {}  # the last subscriber left: the encoder is closed
+
+
+def test_fast_audio_level_matches_aiortc() -> None:
+    """The numpy audio level the engine installs gives aiortc's own values (silence, noise, clipping)."""
+    rng = np.random.default_rng(7)
+    for amplitude in (0, 1, 30, 1000, 12000, 32767):
+        for layout, channels in (("mono", 1), ("stereo", 2)):
+            data = rng.integers(-amplitude, amplitude + 1, (1, 960 * channels)).astype(np.int16)
+            frame = AudioFrame.from_ndarray(data, format="s16", layout=layout)
+            frame.sample_rate = 48000
+            assert audio_level_dbov(frame) == AIORTC_AUDIO_LEVEL(frame), (amplitude, layout)
+    MediaEngine(LOOPBACK)
+    assert aiortc.rtp.compute_audio_level_dbov is audio_level_dbov  # what every sender now calls
