@@ -60,6 +60,8 @@ class RpcConnection:
         self._send_lock = asyncio.Lock()
         self._watchdog: asyncio.TimerHandle | None = None
         self._ping_interval: float | None = None
+        self._last_ping = 0.0
+        self._on_ping_timeout: Callable[[], None] | None = None
         self._grace: asyncio.TimerHandle | None = None
 
     @property
@@ -83,19 +85,39 @@ class RpcConnection:
     # --- ping watchdog -----------------------------------------------------------------------
 
     def pinged(self, interval_ms: int | None, on_timeout: Callable[[], None]) -> None:
-        """Record a ping and re-arm the watchdog."""
+        """Record a ping. One timer per connection: when it fires early it re-arms for the time left, so a
+        ping costs a clock read instead of a cancelled and a new timer."""
         if interval_ms is not None and interval_ms > 0:
             self._ping_interval = interval_ms / 1000
         elif self._ping_interval is None:
             self._ping_interval = self.timings.default_ping_interval
-        self.cancel_watchdog()
         loop = asyncio.get_running_loop()
-        self._watchdog = loop.call_later(self._ping_interval * self.timings.ping_timeout_factor, on_timeout)
+        self._last_ping = loop.time()
+        self._on_ping_timeout = on_timeout
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(self._last_ping + self._ping_timeout(), self._check_ping)
+
+    def _ping_timeout(self) -> float:
+        interval = self._ping_interval or self.timings.default_ping_interval
+        return interval * self.timings.ping_timeout_factor
+
+    def _check_ping(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = self._last_ping + self._ping_timeout()
+        if loop.time() < deadline:
+            self._watchdog = loop.call_at(deadline, self._check_ping)
+            return
+        self._watchdog = None
+        callback = self._on_ping_timeout
+        self._on_ping_timeout = None
+        if callback is not None:
+            callback()
 
     def cancel_watchdog(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        self._on_ping_timeout = None
 
     # --- reconnection window -----------------------------------------------------------------
 
