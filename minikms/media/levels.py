@@ -25,7 +25,9 @@ AIORTC_AUDIO_LEVEL = aiortc.rtp.compute_audio_level_dbov
 def audio_level_dbov(frame: AudioFrame) -> int:
     """RFC 6465 Appendix A level, exactly as ``aiortc.rtp.compute_audio_level_dbov`` computes it
     (all 16-bit values of plane 0, divided by the per-channel sample count)."""
-    samples = np.frombuffer(bytes(frame.planes[0]), dtype=np.int16).astype(np.float64)
+    # Integer arithmetic (exact, like aiortc's sum) and no BLAS call: a float dot product goes to
+    # OpenBLAS, whose worker threads spin between calls and burn a core.
+    samples = np.frombuffer(bytes(frame.planes[0]), dtype=np.int16).astype(np.int64)
     energy = float(np.dot(samples, samples))
     rms = math.sqrt(energy / (frame.samples * MAX_SAMPLE_VALUE * MAX_SAMPLE_VALUE))
     if rms <= 0:
