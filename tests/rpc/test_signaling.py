@@ -526,6 +526,22 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     )
     assert unknown_type["error"]["code"] == 406
 
+    # filter event listeners: the owner (or a moderator) subscribes to the filter's Kurento events
+    await mod.call("applyFilter", {"streamId": stream_id, "type": "ZBarFilter", "options": "{}"})
+    sub_denied = await b.request("addFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"})
+    assert sub_denied["error"]["code"] == 401
+    await a.call("addFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"})
+    unsupported = await a.request(
+        "addFilterEventListener", {"streamId": stream_id, "eventType": "NoSuchEvent"}
+    )
+    assert unsupported["error"]["code"] == 407
+    await a.call("removeFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"})
+    not_listening = await a.request(
+        "removeFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"}
+    )
+    assert not_listening["error"]["code"] == 407
+    await mod.call("removeFilter", {"streamId": stream_id})
+
     # unsubscribe (sender = the publisher's connectionId), then subscribe again
     assert "sessionId" in await b.call("unsubscribeFromVideo", {"sender": ra["id"]})
     session = rest(server, "GET", f"/api/sessions/{sid}").json()
