@@ -516,6 +516,19 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
         "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "not json"}
     )
     assert missing["error"]["code"] == 406
+    exec_params = {"propertyName": "saturation", "propertyValue": "1.0"}
+    await a.call(
+        "execFilterMethod",
+        {"streamId": stream_id, "method": "setElementProperty", "params": json.dumps(exec_params)},
+    )
+    executed = await b.wait_notification(
+        "streamPropertyChanged", lambda prm: prm["reason"] == "execFilterMethod"
+    )
+    assert executed["newValue"]["lastExecMethod"] == {"method": "setElementProperty", "params": exec_params}
+    bad_method = await a.request(
+        "execFilterMethod", {"streamId": stream_id, "method": "noSuchMethod", "params": "{}"}
+    )
+    assert bad_method["error"]["code"] == 406
     await a.call("removeFilter", {"streamId": stream_id})
     removed = await b.wait_notification("streamPropertyChanged", lambda prm: prm["reason"] == "removeFilter")
     assert removed["newValue"] == {}
