@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -172,6 +172,3 @@ async def close_transport(transport: Transport | None, code: int, reason: str) -
         return
     with contextlib.suppress(Exception):
         await transport.close(code, reason)
-
-
-TimeoutCallback = Callable[[RpcConnection], Awaitable[None]]
