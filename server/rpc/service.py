@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+].*)?$")
 LEAVE_CLOSE_CODE = 1000
 EVICT_CLOSE_CODE = 1000
+SERVER_STOPPING_CLOSE_CODE = 1001
 RECORDING_NOTIFICATION_ROLES: dict[str, frozenset[OpenViduRole]] = {
     "none": frozenset(),
     "moderator": frozenset({OpenViduRole.MODERATOR}),
@@ -846,7 +847,7 @@ class SignalingService:
         for conn in self.registry.all():
             transport = conn.transport
             self.registry.remove(conn)
-            await close_transport(transport, 1001, "server stopping")
+            await close_transport(transport, SERVER_STOPPING_CLOSE_CODE, "server stopping")
         for task in list(self._tasks):
             task.cancel()
 
