@@ -173,6 +173,21 @@ def test_seed_restart_body_is_applied_and_persisted(server: ServerProcess, tmp_p
     assert overrides == SEED_RESTART_BODY
 
 
+# The earlier seed (pro-rest-api-2.9.txt): its restart body, without the webhook properties of 2.11.
+SEED_29_RESTART_BODY: dict[str, Any] = {
+    key: value for key, value in SEED_RESTART_BODY.items() if not key.startswith("openvidu.webhook")
+}
+
+
+def test_seed_29_restart_body_is_applied(server: ServerProcess) -> None:
+    assert restart(server, SEED_29_RESTART_BODY).status_code == 200
+    config = wait_restarted(server, "MY_SECRET", time.monotonic())
+    assert config["openviduRecordingPublicAccess"] is True
+    assert config["openviduProStatsWebrtcInterval"] == 20
+    # not in the body: keeps its value
+    assert config["openviduWebhookEndpoint"] == "http://127.0.0.1:9/webhook/"
+
+
 def test_two_restarts_accumulate_and_survive(server: ServerProcess, tmp_path: Path) -> None:
     first = {
         "openvidu.secret": "SECOND_SECRET",

@@ -322,7 +322,8 @@ async def test_a_configured_media_server_that_starts_later_is_connected_when_it_
     tmp_path: Path,
 ) -> None:
     late = MinikmsProcess(log_path=tmp_path / "late.log")  # not started yet
-    with MinikmsProcess(log_path=tmp_path / "early.log") as early:
+    early = MinikmsProcess(log_path=tmp_path / "early.log").start()
+    try:
         with cluster_server([early, late], tmp_path) as server:
             listed = media_servers(server)
             assert [ms["uri"] for ms in listed] == [early.uri, late.uri]
@@ -337,3 +338,5 @@ async def test_a_configured_media_server_that_starts_later_is_connected_when_it_
                     assert len(hosted_session_ids(server)[listed[1]["id"]]) == 1
                 finally:
                     late.stop()
+    finally:
+        early.stop()
