@@ -567,6 +567,16 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     again = await b.call("receiveVideoFrom", {"sender": stream_id, "sdpOffer": await sdp_offer()})
     assert again["sdpAnswer"].startswith("v=0")
 
+    # 2.32 reconnectStream: the publisher gets a new endpoint for the same stream, a subscriber a new subscription
+    renewed = await a.call("reconnectStream", {"stream": stream_id, "sdpString": await sdp_offer()})
+    assert renewed["id"] == stream_id and renewed["createdAt"] == published["createdAt"]
+    assert renewed["sdpAnswer"].startswith("v=0")
+    resubscribed = await b.call(
+        "reconnectStream", {"stream": stream_id, "sdpOffer": await sdp_offer(), "forciblyReconnect": False}
+    )
+    assert resubscribed["sdpAnswer"].startswith("v=0")
+    assert await b.call("receiveVideoFrom", {"sender": stream_id, "sdpOffer": await sdp_offer()})
+
     # REST DELETE of the stream: owner and others get participantUnpublished(forceUnpublishByServer)
     assert rest(server, "DELETE", f"/api/sessions/{sid}/stream/{stream_id}").status_code == 204
     for client in (a, b, late):
