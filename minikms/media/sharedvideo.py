@@ -95,7 +95,14 @@ class SharedVideoEncoder:
                     self._last_keyframe = now
                 pts = max(int(now / CLOCK), self._last_pts + 1)
                 self._last_pts = pts
-                packets = await loop.run_in_executor(None, self._encode, frame, pts, keyframe)
+                try:
+                    packets = await loop.run_in_executor(None, self._encode, frame, pts, keyframe)
+                except (av.FFmpegError, ValueError) as exc:
+                    # One bad frame must not freeze every subscriber: start over with a new codec.
+                    log.warning("shared video encoder: %s; reopening the codec", exc)
+                    self._codec = None
+                    self._want_keyframe = True
+                    continue
                 self.frames_encoded += 1
                 for packet in packets:
                     for track in list(self.subscribers):

@@ -78,7 +78,11 @@ def test_kurento_client_publish_relay_record(
     )
     if major == "6":
         assert "OnIceCandidate" in names(pub_events)
-    assert out["flowingIn"] is True and out["flowingOut"] is True
+    assert out["flowingIn"] is True and out["flowingOut"] is True, (
+        out["flowingIn"],
+        out["flowingOut"],
+        sub_events,
+    )
     assert out["mediaState"] == "CONNECTED" and out["connectionState"] == "CONNECTED"
 
     # Stats in Kurento's shapes.
@@ -91,8 +95,8 @@ def test_kurento_client_publish_relay_record(
     recorder_events = [e["name"] for e in out["events"]["recorder"]]
     assert "Recording" in recorder_events and "Stopped" in recorder_events
     probe = ffprobe(record_path)
-    assert set(probe.streams) == {"audio", "video"}
-    assert int(probe.streams["video"]["nb_read_packets"]) > 0
+    assert set(probe.streams) == {"audio", "video"}, probe
+    assert int(probe.streams["video"]["nb_read_packets"]) > 0, probe
     expected = out["recordedMs"] / 1000
-    assert abs(probe.duration - expected) <= DURATION_TOLERANCE * expected, (probe.duration, expected)
+    assert abs(probe.duration - expected) <= DURATION_TOLERANCE * expected, (probe, expected)
     assert decodes_cleanly(record_path) == ""
