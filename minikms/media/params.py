@@ -24,7 +24,7 @@ class MediaParams:
     recorder_audio_resync: float = 1.0
     # Recorder: audio may run at most this far ahead of real time (a backlog flushed after a stall is
     # older media; beyond this it is dropped so the file never outlasts the recording).
-    recorder_audio_max_lead: float = 0.2
+    recorder_audio_max_lead: float = 0.1
     # Recorder: how long stop_and_wait waits for the writer thread to finalise the file.
     recorder_finalise_timeout: float = 30.0
     # Mixer (Composite): audio tick (one 20 ms Opus-sized frame) and video grid settings.

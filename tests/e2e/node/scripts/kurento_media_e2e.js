@@ -111,11 +111,19 @@ async function main() {
     }
     await passThrough.connect(recorder, 'AUDIO');
     await passThrough.connect(recorder, 'VIDEO');
+    // As OpenVidu does: record, later stop, and wait for the Stopped event (the file is final then).
+    // The server's recording time lies between the two client-side measures below.
+    const stopped = new Promise((resolve) => recorder.on('Stopped', resolve));
+    const beforeRecord = Date.now();
     await recorder.record();
-    const started = Date.now();
+    const afterRecord = Date.now();
     await sleep(RECORD_MS);
-    out.recordedMs = Date.now() - started; // finalising the file after stop is not recording time
-    await recorder.stopAndWait();
+    const beforeStop = Date.now();
+    await recorder.stop();
+    const afterStop = Date.now();
+    await Promise.race([stopped, sleep(PLAY_TIMEOUT_MS).then(() => { throw new Error('no Stopped event'); })]);
+    out.recordedMinMs = beforeStop - afterRecord;
+    out.recordedMaxMs = afterStop - beforeRecord;
     await sleep(500);
 
     out.pubStats = await pub.getStats('VIDEO');
