@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from av.audio.frame import AudioFrame
 
-from minikms.media import MediaEngine, MediaError, PassThroughNode, WebRtcNode, media_kinds
+from minikms.media import MediaEngine, MediaError, PassThroughNode, RecorderNode, WebRtcNode, media_kinds
 from minikms.media.ice import candidate_allowed, parse_candidate
 from minikms.media.levels import AIORTC_AUDIO_LEVEL, audio_level_dbov
 from minikms.media.sdp import filter_remote_candidates, media_sections, set_bandwidth
@@ -219,3 +219,43 @@ def test_fast_audio_level_matches_aiortc() -> None:
             assert audio_level_dbov(frame) == AIORTC_AUDIO_LEVEL(frame), (amplitude, layout)
     MediaEngine(LOOPBACK)
     assert aiortc.rtp.compute_audio_level_dbov is audio_level_dbov  # what every sender now calls
+
+
+@pytest.mark.media
+async def test_close_frees_tasks_threads_and_sockets(tmp_path: object) -> None:
+    """After the engine closes, no task, recorder thread or UDP socket of the media graph is left."""
+    import threading
+
+    import psutil
+
+    def media_tasks() -> set[asyncio.Task[object]]:
+        return {t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()}
+
+    def udp_sockets() -> int:
+        return sum(1 for c in psutil.Process().net_connections(kind="udp"))
+
+    baseline_tasks, baseline_udp = media_tasks(), udp_sockets()
+    engine = MediaEngine(LOOPBACK)
+    a, b = WebRtcNode(engine), WebRtcNode(engine)
+    source = TrackSource(engine)
+    source.feed("audio", ConstantAudioTrack(1000))
+    source.feed("video", ConstantVideoTrack(100))
+    source.connect(a)
+    passthrough = PassThroughNode(engine)
+    b.connect(passthrough)
+    tap = FrameTap(engine)
+    passthrough.connect(tap)
+    recorder = RecorderNode(engine, (tmp_path / "r.webm").as_uri(), "WEBM")  # type: ignore[operator]
+    passthrough.connect(recorder)
+    await recorder.record()
+    await a.process_answer(await b.process_offer(await a.generate_offer()))
+    await tap.wait_frames("video", 10)
+    assert udp_sockets() > baseline_udp
+    assert any(t.name == "minikms-recorder" for t in threading.enumerate())
+
+    await engine.close()
+    await asyncio.sleep(0.5)  # let cancelled aiortc tasks unwind
+    assert engine.nodes == set() and engine.video_encoders == {}
+    assert media_tasks() <= baseline_tasks, media_tasks() - baseline_tasks
+    assert not any(t.name == "minikms-recorder" for t in threading.enumerate())
+    assert udp_sockets() == baseline_udp
