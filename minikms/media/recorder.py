@@ -15,6 +15,14 @@ from .recording import Arrival, RecordingWriter, WriterResult, WriterSettings, p
 
 log = logging.getLogger(__name__)
 
+# KMS reports recorder failures with GStreamer's GstResourceError codes.
+GST_RESOURCE_ERROR_FAILED = 1
+GST_RESOURCE_ERROR_CODES = {
+    "RESOURCE_ERROR_OPEN": 6,  # OPEN_WRITE
+    "RESOURCE_ERROR_WRITE": 10,
+    "RESOURCE_ERROR_NO_SPACE_LEFT": 14,
+}
+
 
 def file_path(uri: str) -> str | None:
     """The local path of a ``file://`` URI (None for any other scheme)."""
@@ -136,7 +144,10 @@ class RecorderNode(MediaNode):
         result = await done
         self.last_result = result
         if result.error is not None:
-            self._error("RESOURCE_ERROR_WRITE", result.error)
+            # The file is lost or cut short: say so, and the recording is over.
+            self._error(result.error_type, result.error)
+            if self.state != "STOP":
+                await self.stop()
         if not self.released:
             self.emit("Stopped", {})
             self.emit("UriEndpointStateChanged", {"state": "STOP"})
@@ -172,7 +183,8 @@ class RecorderNode(MediaNode):
 
     def _error(self, type_: str, description: str) -> None:
         log.warning("recorder %s: %s", self.uri, description)
-        self.emit("Error", {"description": description, "errorCode": 1, "type": type_})
+        code = GST_RESOURCE_ERROR_CODES.get(type_, GST_RESOURCE_ERROR_FAILED)
+        self.emit("Error", {"description": description, "errorCode": code, "type": type_})
 
     async def close_media(self) -> None:
         await self.stop_and_wait()

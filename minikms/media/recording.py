@@ -13,6 +13,7 @@ avoided here:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import queue
 import threading
@@ -110,6 +111,7 @@ class WriterResult:
     video_frames: int = 0
     audio_frames: int = 0
     error: str | None = None
+    error_type: str = "RESOURCE_ERROR_WRITE"
 
 
 _STOP = object()
@@ -189,6 +191,8 @@ class RecordingWriter:
         except Exception as exc:
             log.exception("recorder writer failed for %s", self.path)
             self.result.error = str(exc)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                self.result.error_type = "RESOURCE_ERROR_NO_SPACE_LEFT"
             self._abort()
         finally:
             self._on_done(self.result)

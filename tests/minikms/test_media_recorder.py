@@ -233,3 +233,20 @@ async def test_record_browser_publisher_repeatedly(
         assert_duration(probe.duration, recorded)
         assert decodes_cleanly(path) == ""
     await page.close("pub")
+
+
+async def test_write_failure_is_an_error_event_and_ends_the_recording(engine: MediaEngine) -> None:
+    source = TrackSource(engine)
+    source.feed("audio", AudioStreamTrack())
+    source.feed("video", VideoStreamTrack())
+    recorder = RecorderNode(engine, "file:///dev/full", "WEBM")  # every write fails with ENOSPC
+    log = EventLog().attach(recorder)
+    source.connect(recorder)
+    await recorder.record()
+    await asyncio.sleep(1.0)
+    await recorder.stop_and_wait()
+    error = await log.wait("Error")
+    assert error["type"] == "RESOURCE_ERROR_NO_SPACE_LEFT" and error["errorCode"] == 14
+    assert "No space left" in error["description"]
+    await log.wait("Stopped")
+    assert recorder.state == "STOP"
