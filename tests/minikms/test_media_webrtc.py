@@ -248,4 +248,10 @@ async def test_candidates_trickled_after_the_offer(
         await pub.add_ice_candidate(cand["candidate"], cand["sdpMid"], cand["sdpMLineIndex"])
     await log.wait("MediaFlowInStateChanged", flow("FLOWING", "VIDEO"))
     await log.wait("ConnectionStateChanged", lambda d: d["newState"] == "CONNECTED")
+
+    # The browser goes away: media stops and the endpoint says it is disconnected.
     await page.close("late")
+    await log.wait("MediaFlowInStateChanged", flow("NOT_FLOWING", "VIDEO"))
+    await log.wait("ConnectionStateChanged", lambda d: d["newState"] == "DISCONNECTED")
+    await log.wait("MediaStateChanged", lambda d: d["newState"] == "DISCONNECTED")
+    assert pub.connection_state == "DISCONNECTED" and pub.media_state == "DISCONNECTED"
