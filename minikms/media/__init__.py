@@ -3,6 +3,20 @@
 The CORE (minikms/objects) owns one ``MediaEngine`` per process and one node per media element; it
 sets ``node.emit`` to forward events (KMS 7.x names, §4.3 data fields without the common ones) and
 turns ``MediaError`` into JSON-RPC errors.
+
+Map of the package:
+- node.py       MediaEngine (loopback ICE patch, flow monitor, shared encoders) and MediaNode (graph:
+                one InputSwitch and one FrameHub per kind; connect/disconnect/replace; flow events).
+- tracks.py     FrameHub (reads a track once, fans frames out), InputSwitch (a track fed by whichever
+                hub it is attached to), QueueTrack, FlowMeter.
+- webrtc.py     WebRtcNode: RTCPeerConnection, SDP offer/answer rules and errors, trickle ICE events,
+                ICE/connection/media state events, bandwidth (b=AS, encoder caps), Kurento getStats.
+- sharedvideo.py one VP8 encode per relayed source for all VP8 subscribers (packets, keyframes on
+                join/PLI); other codecs fall back to aiortc's per-sender encoder.
+- passthrough.py, mixer.py (Composite/HubPort: audio mix-minus, video grid), recorder.py +
+                recording.py (RecorderEndpoint; writer thread, all WEBM/MKV/MP4 profiles).
+- ice.py, sdp.py, stats.py, levels.py: sans-I/O helpers (candidate filter, SDP edits, stats shapes,
+                the vectorised RTP audio level installed over aiortc's).
 """
 
 from __future__ import annotations
