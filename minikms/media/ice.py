@@ -12,22 +12,14 @@ from dataclasses import dataclass
 
 import aioice.ice
 
-_patched_address: str | None = None
-
 
 def patch_host_addresses(address: str) -> None:
     """Make aioice gather host candidates on ``address`` only (process wide, idempotent)."""
-    global _patched_address
 
     def only_configured(use_ipv4: bool, use_ipv6: bool) -> list[str]:
         return [address]
 
     aioice.ice.get_host_addresses = only_configured
-    _patched_address = address
-
-
-def patched_address() -> str | None:
-    return _patched_address
 
 
 @dataclass(frozen=True)

@@ -169,9 +169,6 @@ class RecordingWriter:
                 with contextlib.suppress(queue.Empty):
                     self._queue.get_nowait()
 
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
     # -- thread ------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
