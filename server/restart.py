@@ -9,11 +9,11 @@ listening socket to the new image (:mod:`server.reexec`).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from server.settings import PROPERTIES, PropertySpec, Settings, SettingsError
 from server.settings.kinds import BoolKind, IntKind, InvalidValue, ListKind, SecondsKind
@@ -108,8 +108,6 @@ def validate_restart(body: object, current: Settings) -> tuple[Settings, dict[st
 
 
 def _show(value: object) -> str:
-    import json
-
     try:
         return json.dumps(value)
     except (TypeError, ValueError):
@@ -145,8 +143,3 @@ class Restarter:
         if self.trigger is not None:
             log.warning("restarting with the new configuration")
             self.trigger()
-
-
-def restart_body_doc() -> dict[str, Any]:
-    """The properties a restart accepts, with their kinds (used in error messages and the README)."""
-    return {name: spec.kind.describe() for name, spec in sorted(RESTARTABLE.items())}

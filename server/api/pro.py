@@ -23,7 +23,9 @@ from server.api.errors import JSON, bare, error_response
 from server.cluster.placement import ClusterPicker, hosting_server
 from server.cluster.serialize import kurento_info, media_server_json
 from server.core.serialize import dumps, session_json
+from server.media.servers import MediaServers
 from server.restart import Restarter, RestartRejected, persist_restart, validate_restart
+from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
 from server.stats.gatherer import StatsGatherer
@@ -39,8 +41,8 @@ class ProState:
     """What the Pro handlers need, kept on ``app.state.pro``."""
 
     runtime: Runtime
-    media: Any  # server.media.servers.MediaServers
-    signaling: Any  # server.rpc.service.SignalingService
+    media: MediaServers
+    signaling: SignalingService
     picker: ClusterPicker
     stats: StatsGatherer
     restarter: Restarter
@@ -145,7 +147,7 @@ async def add_media_server(request: Request) -> Response:
         KmsUriKind().parse(uri)
     except ValueError:
         return error_response(400, f'"uri" {uri!r} is not a ws:// or wss:// URL', MEDIA_SERVERS_PATH)
-    if uri == "embedded" or uri.startswith("embedded"):
+    if uri == "embedded":
         return error_response(
             400, '"uri" must be the websocket URL of a running media server', MEDIA_SERVERS_PATH
         )
