@@ -136,17 +136,19 @@ class SignalingService:
     async def handle(self, conn: RpcConnection, req: p.Request) -> None:
         """Run one OpenVidu method and answer it (or not, where the original does not)."""
         handler = self._handlers.get(req.method)
-        if handler is None:
-            log.error("Unrecognized request %s", req.method)
-            return
         after: Callable[[], Awaitable[None]] | None = None
         try:
+            # The "joinRoom first" check runs before the method is looked up: an unknown method sent before
+            # joinRoom gets error 803; once joined it is logged and never answered (RpcHandler.handleRequest).
             if req.method != "joinRoom" and not conn.joined:
                 raise p.RpcError(
                     p.ErrorCode.TRANSPORT,
                     f"No connection found for participant with privateId {conn.private_id}. "
                     "Method 'Session.connect()' must be the first operation called in any session",
                 )
+            if handler is None:
+                log.error("Unrecognized request %s", req.method)
+                return
             result = await handler(conn, req)
             if isinstance(result, _Then):
                 after = result.then

@@ -128,6 +128,10 @@ async def test_errors_before_join_and_bad_params(server: ServerProcess, clients:
     a = await clients.open()
     msg = await a.request("sendMessage", {"message": "{}"})
     assert msg["error"]["code"] == 803
+    # the "joinRoom first" check precedes the method lookup: even an unknown method is answered 803 here
+    unknown = await a.request("noSuchMethod", {})
+    assert unknown["error"]["code"] == 803
+    assert "Method 'Session.connect()' must be the first operation" in unknown["error"]["message"]
     missing = await a.request("joinRoom", {"token": "x", "session": sid, "platform": "p"})
     assert missing["error"]["code"] == -1
     assert "'secret'" in missing["error"]["message"]
