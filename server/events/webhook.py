@@ -2,9 +2,10 @@
 
 Events are sent one at a time from the sink's own task (the event bus gives it a private queue), so signaling
 never waits for the receiver and the receiver sees events in the order they happened. Only HTTP 200 counts
-as delivered; anything else (another status, a connection error, a timeout) is retried up to
-``max_attempts`` times with a growing pause, then dropped and logged. A retry after a lost response may
-deliver an event twice (at-least-once).
+as delivered. Any other status is an answer: it is logged as an error and the event is dropped, never re-sent
+(OpenVidu 2.11 and every later version). A connection-level failure (refused, reset, timeout) is retried up to
+``max_attempts`` times with a growing pause (OpenVidu 2.18+ retries I/O errors), then dropped and logged. A
+retry after a lost response may deliver an event twice (at-least-once).
 """
 
 from __future__ import annotations
@@ -78,12 +79,23 @@ class WebhookSink:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = await self._http().post(self.endpoint, content=body, headers=self.headers)
+            except httpx.TransportError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            except httpx.HTTPError as exc:  # an answer that could not be read: not a connection failure
+                self.dropped += 1
+                log.error("webhook %s failed: %s: event dropped", event.name, exc)
+                return
+            else:
                 if response.status_code == 200:
                     self.delivered += 1
                     return
-                problem = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                self.dropped += 1
+                log.error(
+                    "webhook %s answered HTTP %d (only 200 is success): event dropped",
+                    event.name,
+                    response.status_code,
+                )
+                return
             log.warning(
                 "webhook %s attempt %d/%d failed: %s", event.name, attempt, self.max_attempts, problem
             )

@@ -58,8 +58,8 @@ def test_webhook_body_has_event_last() -> None:
     ]
 
 
-async def test_webhook_retries_keeps_order_and_filters() -> None:
-    with WebhookReceiver(fail_first=2) as receiver:
+async def test_webhook_retries_connection_failures_keeps_order_and_filters() -> None:
+    with WebhookReceiver(fail_first=2, fail_with=None) as receiver:
         bus = EventBus()
         sink = WebhookSink(
             receiver.url,
@@ -77,17 +77,29 @@ async def test_webhook_retries_keeps_order_and_filters() -> None:
         await sink.close()
         events = await asyncio.to_thread(receiver.wait_for, lambda ev: len(ev) >= 2)
     assert [e["event"] for e in events] == ["sessionCreated", "sessionDestroyed"]
-    assert receiver.attempts == 4  # two failures retried, then two deliveries
+    assert receiver.attempts == 4  # two dropped connections retried, then two deliveries
     assert receiver.received[0]["headers"]["Authorization"] == "Basic abc"
     assert receiver.received[0]["headers"]["Content-Type"] == "application/json"
     assert sink.delivered == 2 and sink.dropped == 0
 
 
 async def test_webhook_gives_up_after_bounded_attempts() -> None:
-    with WebhookReceiver(status=204) as receiver:
+    with WebhookReceiver(fail_first=100, fail_with=None) as receiver:
         sink = WebhookSink(receiver.url, [], ["sessionCreated"], max_attempts=3, retry_pause=0.01)
         await sink.handle(SessionCreated("s1", 1))
         await sink.close()
-    # 204 is not success for OpenVidu: retried, then dropped.
-    assert len(receiver.received) == 3
+    assert receiver.attempts == 3  # connection failures: retried, then dropped
     assert sink.dropped == 1 and sink.delivered == 0
+
+
+async def test_webhook_non_200_answer_is_dropped_not_retried() -> None:
+    """Only 200 is success; any other answer (a 204, a 500) is logged and the event dropped, never re-sent."""
+    for status in (204, 500):
+        with WebhookReceiver(fail_first=1, fail_with=status) as receiver:
+            sink = WebhookSink(receiver.url, [], ["sessionCreated", "sessionDestroyed"], retry_pause=0.01)
+            await sink.handle(SessionCreated("s1", 1))
+            await sink.handle(SessionDestroyed("s1", 2, 1, EndReason.LAST_PARTICIPANT_LEFT))
+            await sink.close()
+        assert receiver.attempts == 2, status  # one POST per event
+        assert [e["event"] for e in receiver.events()] == ["sessionDestroyed"]
+        assert sink.dropped == 1 and sink.delivered == 1

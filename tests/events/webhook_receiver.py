@@ -1,4 +1,6 @@
-"""A real HTTP webhook receiver on 127.0.0.1 for tests: records every POST; can fail the first N requests."""
+"""A real HTTP webhook receiver on 127.0.0.1 for tests: records every POST; can fail the first N requests,
+either with an HTTP status (``fail_with``) or, with ``fail_with=None``, by closing the connection unanswered
+(a connection-level failure)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             fail = owner.attempts <= owner.fail_first
             if not fail:
                 owner.received.append({"headers": dict(self.headers.items()), "body": json.loads(body)})
-        self.send_response(500 if fail else owner.status)
+        if fail and owner.fail_with is None:
+            self.close_connection = True  # no response at all: the client sees the connection drop
+            return
+        self.send_response(owner.fail_with if fail and owner.fail_with is not None else owner.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -40,11 +45,13 @@ class WebhookReceiver:
         self,
         fail_first: int = 0,
         status: int = 200,
+        fail_with: int | None = 500,
         gate: threading.Event | None = None,
         gate_timeout: float = 60.0,
     ) -> None:
         self.fail_first = fail_first
         self.status = status
+        self.fail_with = fail_with
         self.gate = gate  # while set is pending, every request waits (a stalled receiver)
         self.gate_timeout = gate_timeout
         self.attempts = 0
