@@ -721,8 +721,12 @@ class SignalingService:
             raise p.RpcError(p.ErrorCode.USER_NOT_FOUND, f"No publisher with streamId {stream_id} in session")
         return owner
 
-    def _owner_or_moderator(self, participant: Participant, owner: Participant, action: str) -> None:
-        if not (self._is_moderator(participant) or owner.connection_id == participant.connection_id):
+    def _owner_or_moderator(self, participant: Participant, stream_id: str, action: str) -> None:
+        """RpcHandler checks the rights (moderator, or owner of ``stream_id``) before it looks the stream up:
+        a user without them gets 401 even for a stream that does not exist."""
+        own = participant.publisher
+        is_owner = own is not None and own.stream_id == stream_id
+        if not (self._is_moderator(participant) or is_owner):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED, f"Unable to {action}. The user does not have a valid token"
             )
@@ -768,8 +772,8 @@ class SignalingService:
     async def exec_filter_method(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         parsed = p.ExecFilterMethodParams.parse(p.Params(req.method, req.params))
+        self._owner_or_moderator(participant, parsed.stream_id, "execute filter method")
         owner = self._filter_target(session, participant, parsed.stream_id)
-        self._owner_or_moderator(participant, owner, "execute filter method")
         try:
             element = await self._media(session).exec_filter_method(
                 owner.connection_id, parsed.method, parsed.params
@@ -784,8 +788,8 @@ class SignalingService:
     async def remove_filter(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         parsed = p.StreamIdParams.parse(p.Params(req.method, req.params))
+        self._owner_or_moderator(participant, parsed.stream_id, "remove filter")
         owner = self._filter_target(session, participant, parsed.stream_id)
-        self._owner_or_moderator(participant, owner, "remove filter")
         try:
             await self._media(session).remove_filter(owner.connection_id)
         except MediaError as exc:
@@ -798,8 +802,8 @@ class SignalingService:
     async def add_filter_event_listener(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         parsed = p.FilterEventListenerParams.parse(p.Params(req.method, req.params))
+        self._owner_or_moderator(participant, parsed.stream_id, "add filter event listener")
         owner = self._filter_target(session, participant, parsed.stream_id)
-        self._owner_or_moderator(participant, owner, "add filter event listener")
         try:
             await self._media(session).add_filter_listener(
                 participant.connection_id, owner.connection_id, parsed.event_type
@@ -811,8 +815,8 @@ class SignalingService:
     async def remove_filter_event_listener(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         parsed = p.FilterEventListenerParams.parse(p.Params(req.method, req.params))
+        self._owner_or_moderator(participant, parsed.stream_id, "remove filter event listener")
         owner = self._filter_target(session, participant, parsed.stream_id)
-        self._owner_or_moderator(participant, owner, "remove filter event listener")
         try:
             await self._media(session).remove_filter_listener(
                 participant.connection_id, owner.connection_id, parsed.event_type

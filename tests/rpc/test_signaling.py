@@ -180,6 +180,19 @@ async def test_roles_and_moderation(server: ServerProcess, clients: Clients) -> 
         "publishVideo", {"sdpOffer": "v=0", "hasAudio": True, "hasVideo": True, "doLoopback": False}
     )
     assert denied["error"]["code"] == 401
+    # filter methods check the rights (moderator, or owner of the stream) before looking the stream up
+    ghost_stream = "nobody_CAMERA_ABCDE"
+    for method, extra in (
+        ("applyFilter", {"type": "GStreamerFilter", "options": "{}"}),
+        ("execFilterMethod", {"method": "setElementProperty", "params": "{}"}),
+        ("removeFilter", {}),
+        ("addFilterEventListener", {"eventType": "CodeFound"}),
+        ("removeFilterEventListener", {"eventType": "CodeFound"}),
+    ):
+        no_rights = await pub.request(method, {"streamId": ghost_stream, **extra})
+        assert no_rights["error"]["code"] == 401, (method, no_rights)
+        not_found = await mod.request(method, {"streamId": ghost_stream, **extra})
+        assert not_found["error"]["code"] == 102, (method, not_found)
     not_mod = await pub.request("forceDisconnect", {"connectionId": r_sub["id"]})
     assert not_mod["error"]["code"] == 401
     unknown = await mod.request("forceDisconnect", {"connectionId": "nobody"})
