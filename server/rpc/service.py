@@ -267,7 +267,7 @@ class SignalingService:
 
     @staticmethod
     def _media_error(exc: MediaError) -> p.RpcError:
-        return p.RpcError(exc.code, exc.message)
+        return _answered_error(exc.code, exc.message)
 
     def _bind(self, conn: RpcConnection, session: Session, participant: Participant) -> None:
         conn.session_id = session.session_id
@@ -440,7 +440,7 @@ class SignalingService:
             options = participant.token.kurento_options
             allowed = options.allowed_filters if options is not None else ()
             if params.filter.type not in allowed:
-                raise p.RpcError(
+                raise _answered_error(
                     p.ErrorCode.FILTER_NOT_APPLIED,
                     f"Error applying filter for publishing user {participant.connection_id}. "
                     f"The token has no permissions to apply filter {params.filter.type}",
@@ -475,7 +475,9 @@ class SignalingService:
             raise self._media_error(exc) from None
         media.end_publish(participant.connection_id)
         if participant.publisher is not publisher:  # unpublished or evicted meanwhile
-            raise p.RpcError(p.ErrorCode.USER_NOT_STREAMING, "Stream was unpublished while being negotiated")
+            raise _answered_error(
+                p.ErrorCode.USER_NOT_STREAMING, "Stream was unpublished while being negotiated"
+            )
         element = media.publishers.get(participant.connection_id)
         if element is not None:
             publisher.endpoint = element.endpoint.stats
@@ -494,9 +496,9 @@ class SignalingService:
     async def unpublish_video(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         if participant.publisher is None:
-            raise p.RpcError(
+            raise _answered_error(
                 p.ErrorCode.USER_NOT_STREAMING,
-                f"Participant {participant.connection_id} is not streaming media",
+                f"Participant '{participant.connection_id}' is not streaming media",
             )
         await self._unpublish_media(session, participant, EndReason.UNPUBLISH, notify_owner=False)
         self.manager.unpublish(participant, EndReason.UNPUBLISH)
@@ -541,37 +543,50 @@ class SignalingService:
         params = p.ConnectionIdParams.parse(p.Params(req.method, req.params))
         target = session.participants.get(params.connection_id)
         if target is None:
-            raise p.RpcError(p.ErrorCode.USER_NOT_FOUND, "Invalid participant, cannot evict")
+            raise _answered_error(
+                p.ErrorCode.USER_NOT_FOUND, "Connection not found when calling 'forceDisconnect'"
+            )
         await self.evict(session, target, EndReason.FORCE_DISCONNECT_BY_USER, moderator=(conn, req))
         await self.manager.leave(session.session_id, target.connection_id, EndReason.FORCE_DISCONNECT_BY_USER)
         raise p.NoResponse()  # answered inside evict, in the original order
 
     # ================================================================ subscribing
 
-    def _publisher_of(self, session: Session, stream_or_connection_id: str) -> Participant:
-        publisher_id = connection_id_of_stream(stream_or_connection_id)
-        owner = session.participants.get(publisher_id)
+    @staticmethod
+    def _sender_of(session: Session, stream_id: str) -> Participant:
+        """The publisher a subscriber names by streamId (KurentoSessionManager.subscribe's checks and texts,
+        answered through the transaction, so with the injected sessionId)."""
+        sender = connection_id_of_stream(stream_id)
+        owner = session.participants.get(sender)
         if owner is None:
-            raise p.RpcError(
-                p.ErrorCode.USER_NOT_FOUND,
-                f"User '{publisher_id}' not found in session '{session.session_id}'",
+            raise _answered_error(
+                p.ErrorCode.USER_NOT_FOUND, f"User '{sender} not found in session '{session.session_id}'"
             )
+        if owner.publisher is None:
+            raise _not_streaming(session, sender)
         return owner
+
+    @staticmethod
+    def _unknown_sender(session: Session, connection_id: str) -> p.RpcError:
+        """unsubscribeFromVideo throws this one (no sessionId)."""
+        return p.RpcError(
+            p.ErrorCode.USER_NOT_FOUND, f"User {connection_id} not found in session {session.session_id}"
+        )
 
     async def receive_video_from(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         params = p.ReceiveVideoFromParams.parse(p.Params(req.method, req.params))
-        owner = self._publisher_of(session, params.sender)
+        owner = self._sender_of(session, params.sender)
         if owner.connection_id == participant.connection_id:
-            raise p.RpcError(p.ErrorCode.USER_NOT_STREAMING, "User cannot subscribe to itself")
+            raise _answered_error(p.ErrorCode.USER_NOT_STREAMING, "Can loopback only when publishing media")
         if params.sdp_offer is None:
-            raise p.RpcError(p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported")
+            raise _answered_error(
+                p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported"
+            )
         media = self._media(session)
         await media.wait_published(owner.connection_id)
         if owner.publisher is None or owner.publisher.stream_id != params.sender:
-            raise p.RpcError(
-                p.ErrorCode.USER_NOT_STREAMING, f"User '{owner.connection_id}' is not streaming media"
-            )
+            raise _not_streaming(session, owner.connection_id)
         stream_id = owner.publisher.stream_id
         try:
             answer = await media.subscribe(
@@ -599,7 +614,9 @@ class SignalingService:
     async def unsubscribe_from_video(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         params = p.SenderParams.parse(p.Params(req.method, req.params))
-        owner = self._publisher_of(session, params.sender)
+        owner = session.participants.get(params.sender)
+        if owner is None:
+            raise self._unknown_sender(session, params.sender)
         media = session.media
         if isinstance(media, MediaSession):
             await media.unsubscribe(participant.connection_id, owner.connection_id)
@@ -629,11 +646,9 @@ class SignalingService:
                 if element is not None:
                     own.endpoint = element.endpoint.stats
                 return {"sdpAnswer": answer, "id": own.stream_id, "createdAt": own.created_at}
-            owner = self._publisher_of(session, params.stream)
+            owner = self._sender_of(session, params.stream)
             if owner.publisher is None or owner.publisher.stream_id != params.stream:
-                raise p.RpcError(
-                    p.ErrorCode.USER_NOT_STREAMING, f"User '{owner.connection_id}' is not streaming media"
-                )
+                raise _not_streaming(session, owner.connection_id)
             if params.sdp_offer is None:
                 raise p.RpcError(
                     p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported"
@@ -864,3 +879,16 @@ class _Then:
 
     result: Any
     then: Callable[[], Awaitable[None]]
+
+
+def _answered_error(code: int, message: str) -> p.RpcError:
+    """An error the original answers through its transaction (``RpcNotificationService.sendErrorResponse``):
+    Kurento injects the JSON-RPC session id into the error object, unlike errors thrown to the handler."""
+    return p.RpcError(code, message, inject_session_id=True)
+
+
+def _not_streaming(session: Session, sender: str) -> p.RpcError:
+    return _answered_error(
+        p.ErrorCode.USER_NOT_STREAMING,
+        f"User '{sender} not streaming media in session '{session.session_id}'",
+    )

@@ -199,8 +199,36 @@ async def test_roles_and_moderation(server: ServerProcess, clients: Clients) -> 
     assert unknown["error"]["code"] == 102
     with pytest.raises(TimeoutError):  # forceUnpublish of an unknown stream is never answered
         await mod.request("forceUnpublish", {"streamId": "x_CAMERA_ABCDE"}, timeout=NO_ANSWER_WAIT)
+    # Errors the original answers through its transaction (sendErrorResponse) carry the injected sessionId;
+    # errors thrown to the Kurento handler do not. Texts are KurentoSessionManager's.
     not_streaming = await pub.request("unpublishVideo", {})
-    assert not_streaming["error"]["code"] == 105
+    assert not_streaming["error"] == {
+        "code": 105,
+        "message": f"Participant '{r_pub['id']}' is not streaming media",
+        "sessionId": r_pub["sessionId"],
+    }
+    no_sender = await pub.request("receiveVideoFrom", {"sender": "nobody_CAMERA_ABCDE", "sdpOffer": "v=0"})
+    assert no_sender["error"] == {
+        "code": 102,
+        "message": f"User 'nobody not found in session '{sid}'",
+        "sessionId": r_pub["sessionId"],
+    }
+    idle_sender = await pub.request(
+        "receiveVideoFrom", {"sender": f"{r_sub['id']}_CAMERA_ABCDE", "sdpOffer": "v=0"}
+    )
+    assert idle_sender["error"] == {
+        "code": 105,
+        "message": f"User '{r_sub['id']} not streaming media in session '{sid}'",
+        "sessionId": r_pub["sessionId"],
+    }
+    no_unsub = await pub.request("unsubscribeFromVideo", {"sender": "nobody"})
+    assert no_unsub["error"] == {"code": 102, "message": f"User nobody not found in session {sid}"}
+    unknown_conn = await mod.request("forceDisconnect", {"connectionId": "nobody"})
+    assert unknown_conn["error"] == {
+        "code": 102,
+        "message": "Connection not found when calling 'forceDisconnect'",
+        "sessionId": r_mod["sessionId"],
+    }
     await mod.call("forceDisconnect", {"connectionId": r_sub["id"]})
     left = await pub.wait_notification("participantLeft")
     assert left == {"connectionId": r_sub["id"], "reason": "forceDisconnectByUser"}
