@@ -747,6 +747,19 @@ def stream_property_changed(
     )
 
 
+def filter_change_value(stream_filter: dict[str, Any]) -> dict[str, Any]:
+    """``newValue`` of a ``filter`` streamPropertyChanged (SessionEventsHandler.onFilterChanged): ``{type,
+    options}`` plus ``lastExecMethod`` only once a method was executed; ``{}`` after removal. (The stream JSON of
+    joinRoom/REST, KurentoFilter.toJson, always carries ``lastExecMethod``, ``{}`` when none.)"""
+    if not stream_filter:
+        return {}
+    value: dict[str, Any] = {"type": stream_filter.get("type"), "options": stream_filter.get("options", {})}
+    last = stream_filter.get("lastExecMethod")
+    if last:
+        value["lastExecMethod"] = last
+    return value
+
+
 def recording_started(recording_id: str, name: str) -> dict[str, Any]:
     return notification_message("recordingStarted", {"id": recording_id, "name": name})
 

@@ -375,10 +375,12 @@ class SignalingService:
     ) -> None:
         """participantLeft to the others, the moderator's answer, participantEvicted to everyone, close its socket.
 
+        The hidden RECORDER is evicted silently: nobody, itself included, gets participantLeft or
+        participantEvicted about it (SessionEventsHandler.onParticipantLeft/onForceDisconnect).
         The caller then removes the participant from the manager's bookkeeping (or the manager does).
         """
         cid = participant.connection_id
-        everyone = [cid] if participant.recorder else list(session.participants)
+        everyone = [] if participant.recorder else list(session.participants)
         await self._release_media(session, participant)
         await self.send_to(
             session.session_id, [c for c in everyone if c != cid], p.participant_left(cid, reason)
@@ -753,7 +755,11 @@ class SignalingService:
         if publisher is None:
             return
         note = p.stream_property_changed(
-            owner.connection_id, publisher.stream_id, "filter", publisher.media_options.filter, reason
+            owner.connection_id,
+            publisher.stream_id,
+            "filter",
+            p.filter_change_value(publisher.media_options.filter),
+            reason,
         )
         await self.send_to(session.session_id, self._others(session, actor.connection_id), note)
 

@@ -343,6 +343,14 @@ async def test_secret_and_recorder_joins(server: ServerProcess, clients: Clients
     await asyncio.wait_for(rec.closed.wait(), EVENT_TIMEOUT)
     await asyncio.sleep(0.3)
     assert [n["connectionId"] for n in a.notifications_of("participantLeft")] == [rb["id"]]
+    # evicting the RECORDER (here: the session is closed) tells nobody, not even the recorder itself
+    rec2 = await clients.open()
+    await rec2.call("joinRoom", {**params, "recorder": True})
+    assert rest(server, "DELETE", f"/api/sessions/{sid}").status_code == 204
+    await asyncio.wait_for(rec2.closed.wait(), EVENT_TIMEOUT)
+    await asyncio.wait_for(a.closed.wait(), EVENT_TIMEOUT)
+    assert [n["connectionId"] for n in rec2.notifications_of("participantEvicted")] == [ra["id"]]
+    assert [n["connectionId"] for n in a.notifications_of("participantEvicted")] == [rb["id"], ra["id"]]
 
 
 async def test_slow_media_server_does_not_delay_pings(clients: Clients) -> None:
@@ -552,7 +560,12 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
         },
     )
     filt = await b.wait_notification("streamPropertyChanged", lambda prm: prm["property"] == "filter")
-    assert filt["newValue"]["type"] == "GStreamerFilter" and filt["reason"] == "applyFilter"
+    # onFilterChanged: no lastExecMethod until a method was executed (unlike the stream JSON of joinRoom/REST)
+    assert filt["newValue"] == {
+        "type": "GStreamerFilter",
+        "options": {"command": "videobalance saturation=0.0"},
+    }
+    assert filt["reason"] == "applyFilter"
     twice = await a.request(
         "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "{}"}
     )
