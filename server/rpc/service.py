@@ -357,6 +357,10 @@ class SignalingService:
             self.registry.remove(conn)
             await close_transport(transport, LEAVE_CLOSE_CODE, "leaveRoom")
 
+        if participant.recorder:
+            # onParticipantLeft returns before answering when the RECORDER leaves: no answer, socket closed.
+            await close_socket()
+            raise p.NoResponse()
         return _Then({}, close_socket)
 
     async def _release_media(self, session: Session, participant: Participant) -> None:

@@ -102,6 +102,30 @@ class RpcClient:
         finally:
             self.pending.pop(req_id, None)
 
+    async def request_unanswered(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> dict[str, Any] | None:
+        """Send a request expected to get no answer before the server closes the socket: returns None when the
+        socket closed unanswered, the response message if one came; TimeoutError if neither happened."""
+        req_id = next(self.ids)
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[req_id] = fut
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": req_id}
+        if params is not None:
+            message["params"] = params
+        await self.send_raw(message)
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            done, _ = await asyncio.wait({fut, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if fut in done:
+                return fut.result()
+            if closed in done:
+                return None
+            raise TimeoutError(f"{method}: neither an answer nor a close within {timeout} s")
+        finally:
+            closed.cancel()
+            self.pending.pop(req_id, None)
+
     async def call(
         self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
     ) -> Any:
