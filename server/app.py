@@ -10,9 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
-from server.api import certificate, config, sessions, tokens
+from server.api import cdr, certificate, config, files, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
@@ -24,7 +24,7 @@ from server.settings import Settings
 
 
 def rest_routes() -> list[BaseRoute]:
-    """The OpenVidu 2.10/2.11 REST surface of this part (recordings, CDR, Pro come from their own modules)."""
+    """The OpenVidu 2.10/2.11 REST surface (the Pro routes are added by :mod:`server.cluster.install`)."""
     return [
         Route("/api/tokens", tokens.create_token, methods=["POST"]),  # the hottest path first
         Route("/api/sessions", sessions.create_session, methods=["POST"]),
@@ -37,6 +37,13 @@ def rest_routes() -> list[BaseRoute]:
             methods=["DELETE"],
         ),
         Route("/api/sessions/{session_id}/stream/{stream_id}", sessions.unpublish_stream, methods=["DELETE"]),
+        Route("/api/recordings/start", recordings.start_recording, methods=["POST"]),
+        Route("/api/recordings/stop/{recording_id}", recordings.stop_recording, methods=["POST"]),
+        Route("/api/recordings", recordings.list_recordings, methods=["GET"]),
+        Route("/api/recordings/{recording_id}", recordings.get_recording, methods=["GET"]),
+        Route("/api/recordings/{recording_id}", recordings.delete_recording, methods=["DELETE"]),
+        Route("/cdr", cdr.list_cdr_files, methods=["GET"]),
+        Route("/cdr/{name}", cdr.get_cdr_file, methods=["GET"]),
         Route("/config", config.get_config, methods=["GET"]),
         Route("/config/openvidu-version", config.get_version, methods=["GET"]),
         Route("/config/openvidu-publicurl", config.get_publicurl, methods=["GET"]),
@@ -44,12 +51,25 @@ def rest_routes() -> list[BaseRoute]:
         Route("/config/openvidu-recording-path", config.get_recording_path, methods=["GET"]),
         Route("/config/openvidu-cdr", config.get_cdr, methods=["GET"]),
         Route("/accept-certificate", certificate.accept_certificate, methods=["GET"]),
+        Route("/recordings/{file_path:path}", files.recording_file, methods=["GET"]),
+        Route("/layouts/custom/{file_path:path}", files.custom_layout_file, methods=["GET"]),
     ]
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadRequest)
     return framework_error(400, exc.message, request.url.path)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(dict(request.scope, method="GET"))
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods.update(route_methods)
+    return sorted(methods)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -63,6 +83,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = framework_error(exc.status_code, message, request.url.path)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
     return bare(exc.status_code)
 

@@ -52,7 +52,9 @@ def _json_type_name(spec: PropertySpec) -> str:
     kind = spec.kind
     if isinstance(kind, BoolKind):
         return "a boolean"
-    if isinstance(kind, IntKind | SecondsKind):
+    if isinstance(kind, IntKind):
+        return "an integer"
+    if isinstance(kind, SecondsKind):
         return "a number"
     if isinstance(kind, ListKind):
         return "an array of strings"
@@ -83,6 +85,8 @@ def validate_restart(body: object, current: Settings) -> tuple[Settings, dict[st
         if spec is None:
             allowed = ", ".join(sorted(RESTARTABLE))
             raise RestartRejected(f"Property '{name}' cannot be changed by a restart. Allowed: {allowed}")
+        if isinstance(spec.kind, IntKind) and isinstance(value, float) and value.is_integer():
+            value = int(value)  # 30.0 is the JSON number 30 (what a Java getAsInt would read)
         if not _json_type_ok(spec, value):
             raise RestartRejected(f"Property '{name}' must be {_json_type_name(spec)} (got {_show(value)})")
         try:
