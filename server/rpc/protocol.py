@@ -425,26 +425,28 @@ class SendMessageParams:
         return cls(message=p.string("message"))
 
     def signal(self) -> SignalMessage:
-        """Decode the inner message; error 600 when it is not a JSON object, 601 for a bad ``to``."""
+        """Decode the inner message (SessionManager.sendMessage, SessionEventsHandler.onSendMessage): error 600
+        when it is not a JSON object or ``to`` is not an array, 601 for a null ``to`` element."""
+        format_error = RpcError(
+            ErrorCode.SIGNAL_FORMAT_INVALID,
+            f"Provided signal object '{self.message}' has not a valid JSON format",
+        )
         try:
             obj = json.loads(self.message)
         except ValueError:
             obj = None
         if not isinstance(obj, dict):
-            raise RpcError(ErrorCode.SIGNAL_FORMAT_INVALID, "Signal message must be a valid JSON object")
+            raise format_error
         to_raw = obj.get("to")
         to: list[str] | None = None
         if to_raw is not None:
             if not isinstance(to_raw, list):
-                raise RpcError(ErrorCode.SIGNAL_FORMAT_INVALID, 'Signal "to" field must be an array')
+                raise format_error  # getAsJsonArray's IllegalStateException, caught as a format error
             to = []
             for item in to_raw:
-                if not isinstance(item, str):
-                    raise RpcError(
-                        ErrorCode.SIGNAL_TO_INVALID,
-                        'Signal "to" field invalid format: null or non string connectionId',
-                    )
-                to.append(item)
+                if item is None:
+                    raise RpcError(ErrorCode.SIGNAL_TO_INVALID, 'Signal "to" field invalid format: null')
+                to.append(_as_string(item))
         data = obj.get("data")
         data_text = "" if data is None else (data if isinstance(data, str) else _as_string(data))
         sig_type = obj.get("type")

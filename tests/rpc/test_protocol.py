@@ -133,10 +133,22 @@ def test_signal_message_decoding() -> None:
     assert everyone.to == [] and everyone.data == ""
     with pytest.raises(p.RpcError) as err:
         p.SendMessageParams("nope").signal()
-    assert err.value.code == 600
+    assert (err.value.code, err.value.message) == (
+        600,
+        "Provided signal object 'nope' has not a valid JSON format",
+    )
+    not_array = json.dumps({"to": "abc"})
     with pytest.raises(p.RpcError) as err:
-        p.SendMessageParams(json.dumps({"to": [None]})).signal()
-    assert err.value.code == 601
+        p.SendMessageParams(not_array).signal()
+    assert (err.value.code, err.value.message) == (
+        600,
+        f"Provided signal object '{not_array}' has not a valid JSON format",
+    )
+    with pytest.raises(p.RpcError) as err:
+        p.SendMessageParams(json.dumps({"to": ["a", None]})).signal()
+    assert (err.value.code, err.value.message) == (601, 'Signal "to" field invalid format: null')
+    # a number is read as a string (Gson getAsString) and then fails as an unknown connection
+    assert p.SendMessageParams(json.dumps({"to": [5], "type": "signal"})).signal().to == ["5"]
 
 
 def test_filter_options_must_be_json_object() -> None:

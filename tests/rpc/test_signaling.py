@@ -165,9 +165,15 @@ async def test_signals(server: ServerProcess, clients: Clients) -> None:
     assert not [n for n in b.notifications_of("sendMessage") if n["data"] == "only-c"]
     assert not [n for n in a.notifications_of("sendMessage") if n["data"] == "only-c"]
     unknown = await a.request("sendMessage", {"message": json.dumps({"to": ["nobody"], "data": "x"})})
-    assert unknown["error"]["code"] == 601
+    assert unknown["error"] == {
+        "code": 601,
+        "message": 'Signal "to" field invalid format: Connection [nobody] does not exist',
+    }
     invalid = await a.request("sendMessage", {"message": "not json"})
-    assert invalid["error"]["code"] == 600
+    assert invalid["error"] == {
+        "code": 600,
+        "message": "Provided signal object 'not json' has not a valid JSON format",
+    }
     assert rb["id"] != rc["id"]
 
 
