@@ -179,7 +179,8 @@ class SessionManager:
         if session is None:
             return Outcome.NO_SESSION
         participant = session.participants.get(connection_id)
-        if participant is None or participant.recorder or session.closing:
+        # The hidden RECORDER is found by its public id too (2.11 Session#getParticipantByPublicId).
+        if participant is None or session.closing:
             return Outcome.NOT_FOUND
         await self.backend.evict_participant(session, participant, reason)
         await self.leave(session_id, connection_id, reason)

@@ -112,3 +112,30 @@ async def test_closing_a_session_evicts_everyone(server: ServerProcess) -> None:
             assert api.post("/api/sessions", json={"customSessionId": sid}).status_code == 200
         finally:
             await asyncio.gather(*(client.close() for client, _cid in clients))
+
+
+async def test_the_hidden_recorder_can_be_evicted_by_its_public_id(server: ServerProcess) -> None:
+    """RECORDER is absent from the session JSON but DELETE .../connection/RECORDER finds it (2.11): 204, its
+    socket is closed, and the other participants hear nothing about it."""
+    with server.client() as api:
+        sid = api.post("/api/sessions").json()["id"]
+        alice, alice_id = await joined(server, api, sid, "PUBLISHER", "", "alice")
+        recorder = await RpcClient(ws_url(server)).open()
+        try:
+            pseudo_token = (
+                f"wss://localhost:{server.port}?sessionId={sid}&secret={server.secret}&recorder=true"
+            )
+            result = await recorder.join(pseudo_token, sid, secret=server.secret, recorder=True)
+            assert result["id"] == "RECORDER"
+            connections = api.get(f"/api/sessions/{sid}").json()["connections"]["content"]
+            assert [c["connectionId"] for c in connections] == [alice_id]
+            assert api.delete(f"/api/sessions/{sid}/connection/RECORDER").status_code == 204
+            await asyncio.wait_for(recorder.closed.wait(), EVICTION_TIMEOUT)
+            assert api.delete(f"/api/sessions/{sid}/connection/RECORDER").status_code == 404
+            connections = api.get(f"/api/sessions/{sid}").json()["connections"]["content"]
+            assert [c["connectionId"] for c in connections] == [alice_id]
+            await alice.ping()
+            assert not [n for n in alice.notifications if n.get("method") == "participantLeft"]
+            assert api.delete(f"/api/sessions/{sid}").status_code == 204
+        finally:
+            await asyncio.gather(alice.close(), recorder.close())

@@ -259,3 +259,23 @@ async def test_insecure_join_creates_an_always_session_and_a_hidden_recorder(
         manager.join("other", "", "Chrome", "", secret="wrong")
     await manager.bus.drain()
     assert sum(isinstance(e, ParticipantJoined) for e in events) == 1
+
+
+async def test_rest_eviction_finds_the_hidden_recorder(
+    env: tuple[SessionManager, list[Event], RecordingBackend],
+) -> None:
+    """2.11 looks connections up with Session#getParticipantByPublicId, which includes RECORDER: 204, not 404."""
+    manager, events, backend = env
+    session, participant = manager.join("rec-evict", "", "Chrome", "", secret=SECRET)
+    manager.join("rec-evict", "", "Chrome", "", secret=SECRET, recorder=True)
+    outcome = await manager.evict_connection("rec-evict", "RECORDER", EndReason.FORCE_DISCONNECT_BY_SERVER)
+    assert outcome is Outcome.DONE
+    assert backend.calls == [("evict", "RECORDER", "forceDisconnectByServer")]
+    assert list(session.participants) == [participant.connection_id]
+    await manager.bus.drain()
+    # The RECORDER never produces participant events.
+    assert [type(e).__name__ for e in events].count("ParticipantLeft") == 0
+    assert (
+        await manager.evict_connection("rec-evict", "RECORDER", EndReason.FORCE_DISCONNECT_BY_SERVER)
+        is Outcome.NOT_FOUND
+    )
