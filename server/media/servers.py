@@ -2,8 +2,9 @@
 the picker that places new sessions.
 
 Placement defaults to the first connected server (OpenVidu CE); a cluster picker (load strategies) can replace
-``picker``. Lifecycle notices that mean the media server lost its objects (``Unreachable`` after the reconnect
-window, ``ReconnectedEmpty``) are reported to ``on_lost`` with the server id.
+``picker``. A media server still unreachable after the reconnect window (``Unreachable``) is reported to
+``on_lost``; one that came back as a new process (``ReconnectedEmpty``) to ``on_reset`` (``on_lost`` if unset),
+both with the server id.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class MediaServers:
         self.embedded: list[EmbeddedMediaServer] = []
         self.picker: MediaServerPicker = FirstConnectedPicker(self.choices)
         self.on_lost: LostCallback | None = None
+        # A media server that came back as a new process (ReconnectedEmpty): its sessions are reset in place.
+        self.on_reset: LostCallback | None = None
         self.hand_over_on_stop = (
             False  # set by the restart: the next image of this process adopts the children
         )
@@ -115,6 +118,9 @@ class MediaServers:
             hand_over(os.environ, entries)
 
     async def _notice(self, server: MediaServer, notice: LifecycleEvent) -> None:
-        if isinstance(notice, Unreachable | ReconnectedEmpty) and self.on_lost is not None:
+        if isinstance(notice, ReconnectedEmpty) and self.on_reset is not None:
+            log.warning("media server %s came back without its objects: resetting its sessions", server.id)
+            await self.on_reset(server.id)
+        elif isinstance(notice, Unreachable | ReconnectedEmpty) and self.on_lost is not None:
             log.warning("media server %s lost its sessions (%s)", server.id, type(notice).__name__)
             await self.on_lost(server.id)

@@ -65,6 +65,7 @@ def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
     )
     service = SignalingService(runtime.sessions, media.picker, RpcRegistry(timings), config)
     media.on_lost = service.media_server_lost
+    media.on_reset = service.media_server_reset
     runtime.sessions.backend = service
     # Media servers start first and stop last (components stop in reverse order, after sessions are closed).
     runtime.add_component(media)

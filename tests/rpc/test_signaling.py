@@ -461,6 +461,42 @@ def publish_params(offer: str) -> dict[str, Any]:
     }
 
 
+MEDIA_RESET_RECONNECT_WINDOW = 15.0
+
+
+async def test_media_server_restart_resets_streams_but_keeps_participants(clients: Clients) -> None:
+    """A media server that comes back as a new process (2.10/2.11 reconnection to a different KMS instance):
+    streams end with mediaServerDisconnect, participants stay, a fresh pipeline lets them publish again."""
+    with MinikmsProcess() as kms_proc:
+        overrides = {"kms.uris": [kms_proc.uri], "kms.reconnect-window": MEDIA_RESET_RECONNECT_WINDOW}
+        with ServerProcess(overrides) as srv:
+            clients.server = srv
+            sid = new_session(srv)
+            a, ra = await clients.joined(sid)
+            b, rb = await clients.joined(sid)
+            published = await a.call("publishVideo", publish_params(await sdp_offer()))
+            await b.wait_notification("participantPublished")
+            kms_proc.kill()
+            kms_proc.start()
+            gone = {"connectionId": ra["id"], "reason": "mediaServerDisconnect"}
+            for client in (a, b):  # the owner is told too (onUnpublishMedia without a transaction)
+                note = await client.wait_notification("participantUnpublished", timeout=EVENT_TIMEOUT * 2)
+                assert note == gone
+            session = rest(srv, "GET", f"/api/sessions/{sid}").json()
+            connections = {c["connectionId"]: c for c in session["connections"]["content"]}
+            assert set(connections) == {ra["id"], rb["id"]}
+            assert connections[ra["id"]]["publishers"] == []
+            assert not a.notifications_of("participantEvicted") and not b.notifications_of(
+                "participantEvicted"
+            )
+            again = await a.call("publishVideo", publish_params(await sdp_offer()))
+            assert again["id"] != published["id"] and again["sdpAnswer"].startswith("v=0")
+            republished = await b.wait_notification(
+                "participantPublished", lambda prm: prm["streams"][0]["id"] == again["id"]
+            )
+            assert republished["id"] == ra["id"]
+
+
 async def test_streams_properties_filters_and_unpublishing(server: ServerProcess, clients: Clients) -> None:
     sid = new_session(server)
     resp = rest(
