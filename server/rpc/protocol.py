@@ -243,7 +243,7 @@ class Params:
         try:
             return _as_int(self.raw[key])
         except ValueError:
-            text = f'For input string: "{self.raw[key]}"'
+            text = f'For input string: "{_as_string(self.raw[key])}"'
             raise RpcError(
                 ErrorCode.UNCAUGHT,
                 f"java.lang.NumberFormatException:{text}",
@@ -561,18 +561,20 @@ class ReconnectStreamParams:
 
 @dataclass
 class VideoDataParams:
-    height: int | None
-    width: int | None
-    video_active: bool | None
-    audio_active: bool | None
+    """All four are mandatory (2.32 ``RpcHandler.updateVideoData``)."""
+
+    height: int
+    width: int
+    video_active: bool
+    audio_active: bool
 
     @classmethod
     def parse(cls, p: Params) -> VideoDataParams:
         return cls(
-            height=p.opt_integer("height"),
-            width=p.opt_integer("width"),
-            video_active=p.opt_boolean("videoActive"),
-            audio_active=p.opt_boolean("audioActive"),
+            height=p.integer("height"),
+            width=p.integer("width"),
+            video_active=p.boolean("videoActive"),
+            audio_active=p.boolean("audioActive"),
         )
 
 

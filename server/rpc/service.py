@@ -725,10 +725,15 @@ class SignalingService:
         return {}
 
     async def speech_to_text(self, conn: RpcConnection, req: p.Request) -> Any:
+        """2.32 CE: ``connectionId`` (and ``lang`` to subscribe) are read, then error 997 is answered through
+        the transaction (``onUnsubscribeToSpeechToText`` with the error)."""
         self._participant(conn)
-        raise p.RpcError(
-            p.ErrorCode.WRONG_OPENVIDU_EDITION,
-            "Speech To Text is only available in OpenVidu Enterprise edition",
+        params = p.Params(req.method, req.params)
+        params.string("connectionId")
+        if req.method == "subscribeToSpeechToText":
+            params.string("lang")
+        raise _answered_error(
+            p.ErrorCode.WRONG_OPENVIDU_EDITION, "Speech To Text requires OpenVidu Pro/Enterprise edition"
         )
 
     # ================================================================ filters

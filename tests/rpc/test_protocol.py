@@ -235,3 +235,14 @@ def test_join_room_result_superset() -> None:
     assert "life" not in res
     text = p.dumps(p.result_message(1, res, session_id="priv"))
     assert json.loads(text)["result"]["sessionId"] == "priv"
+
+
+def test_number_format_error_quotes_the_value_as_gson_reads_it() -> None:
+    with pytest.raises(p.RpcError) as err:
+        p.OnIceCandidateParams.parse(
+            p.Params(
+                "onIceCandidate", {"endpointName": "e", "candidate": "", "sdpMid": "0", "sdpMLineIndex": True}
+            )
+        )
+    assert err.value.code == -1
+    assert err.value.message == 'java.lang.NumberFormatException:For input string: "true"'

@@ -139,12 +139,25 @@ async def test_errors_before_join_and_bad_params(server: ServerProcess, clients:
         "joinRoom", {"token": "nope", "session": sid, "platform": "p", "secret": "", "metadata": ""}
     )
     assert bad["error"] == {"code": 401, "message": "Unable to join room. The user is not authorized"}
-    await a.join(token(server, sid), sid)
+    ra = await a.join(token(server, sid), sid)
     with pytest.raises(TimeoutError):  # unknown methods are never answered
         await a.request("noSuchMethod", {}, timeout=NO_ANSWER_WAIT)
     assert await a.call(
         "videoData", {"height": 480, "width": 640, "videoActive": True, "audioActive": True}
     ) == {"sessionId": (await a.call("echo", {}))["sessionId"]}
+    no_width = await a.request("videoData", {"height": 480, "videoActive": True, "audioActive": True})
+    assert no_width["error"]["code"] == -1 and "'width'" in no_width["error"]["message"]
+    # speech to text is Pro/Enterprise: CE 2.32 answers 997 through the transaction (with the sessionId)
+    edition = {
+        "code": 997,
+        "message": "Speech To Text requires OpenVidu Pro/Enterprise edition",
+        "sessionId": ra["sessionId"],
+    }
+    stt = await a.request("subscribeToSpeechToText", {"connectionId": ra["id"], "lang": "en-US"})
+    assert stt["error"] == edition
+    assert (await a.request("unsubscribeFromSpeechToText", {"connectionId": ra["id"]}))["error"] == edition
+    no_lang = await a.request("subscribeToSpeechToText", {"connectionId": ra["id"]})
+    assert no_lang["error"]["code"] == -1 and "'lang'" in no_lang["error"]["message"]
 
 
 async def test_signals(server: ServerProcess, clients: Clients) -> None:
