@@ -656,7 +656,7 @@ class SignalingService:
             if owner.publisher is None or owner.publisher.stream_id != params.stream:
                 raise _not_streaming(session, owner.connection_id)
             if params.sdp_offer is None:
-                raise p.RpcError(
+                raise _answered_error(
                     p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported"
                 )
             answer = await media.subscribe(

@@ -688,6 +688,9 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
         "reconnectStream", {"stream": stream_id, "sdpOffer": await sdp_offer(), "forciblyReconnect": False}
     )
     assert resubscribed["sdpAnswer"].startswith("v=0")
+    # reconnectStream errors are answered through the transaction (sendErrorResponse): injected sessionId
+    server_offer = await b.request("reconnectStream", {"stream": stream_id, "sdpString": "v=0"})
+    assert server_offer["error"]["code"] == 302 and server_offer["error"]["sessionId"] == rb["sessionId"]
     assert await b.call("receiveVideoFrom", {"sender": stream_id, "sdpOffer": await sdp_offer()})
 
     # REST DELETE of the stream: owner and others get participantUnpublished(forceUnpublishByServer)
