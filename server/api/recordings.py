@@ -9,6 +9,9 @@ does without one is reproduced exactly:
 - ``POST /api/recordings/stop/<id>`` is 404 (no recording is started or starting).
 - ``GET``/``DELETE`` work on the recordings folder, as the original: every ``<path>/<id>/.recording.<id>``
   file is one recording (§9.2), so recordings made earlier (or by another server) are listed, read and deleted.
+  The original refuses (409) to delete only the recordings it is running itself (its in-memory started/starting
+  maps), not a file that merely says ``started`` (left by a crash); with no recording running here, a
+  recording found on disk is always deleted.
 """
 
 from __future__ import annotations
@@ -38,8 +41,6 @@ NO_ENGINE = "this server has no recording engine (openvidu.recording is accepted
 METADATA_PREFIX = ".recording."
 # FormatChecker#isAcceptableRecordingResolution (2.10/2.11): W and H each 100-1999, no leading zero.
 RESOLUTION_RE = re.compile(r"^(?!(0))(([0-9]{3})|1([0-9]{3}))x(?!0)(([0-9]{3})|1([0-9]{3}))$")
-# Statuses of a recording that is still running: it cannot be deleted.
-RUNNING_STATUSES = frozenset({"starting", "started"})
 _STRING_KEYS = ("session", "name", "outputMode", "resolution", "recordingLayout", "customLayout")
 _BOOL_KEYS = ("hasAudio", "hasVideo")
 
@@ -159,8 +160,6 @@ def _delete(folder: Path, recording_id: str) -> int:
     recording = read_recording(folder, recording_id)
     if recording is None:
         return 404
-    if recording.get("status") in RUNNING_STATUSES:
-        return 409
     shutil.rmtree(folder / recording_id, ignore_errors=True)
     return 204
 

@@ -39,7 +39,7 @@ async function main() {
   out.get = await ov.getRecording('ses1').then(view, (e) => e.message);
   out.getMissing = await status(ov.getRecording('nope'));
   out.stopUnknown = await status(ov.stopRecording('ses1'));
-  out.deleteStarted = await status(ov.deleteRecording('ses2'));
+  out.deleteStarted = await status(ov.deleteRecording('ses2')); // status "started" on disk
   out.deleteDone = await status(ov.deleteRecording('del1'));
   out.deleteAgain = await status(ov.deleteRecording('del1'));
   out.listAfterDelete = (await ov.listRecordings()).map((r) => r.id).sort();
