@@ -64,9 +64,11 @@ class ErrorCode(IntEnum):
 class RpcError(Exception):
     """An error answered to a request.
 
-    ``inject_session_id`` mirrors the original server: errors thrown as OpenViduException carry only
-    code and message; uncaught exceptions (code -1) and errors sent through a transaction also get data
-    and the injected ``sessionId``.
+    Exceptions thrown to Kurento's handler (OpenViduException as ``{code, message}``; any other exception as
+    ``{code: -1, message: "<java class>:<text>", data: <stack trace>}``) are answered by
+    ``JsonRpcHandlerManager``'s catch-all straight through the response sender, so without ``sessionId``.
+    ``inject_session_id`` marks the errors the original answers through its transaction
+    (``RpcNotificationService.sendErrorResponse``), which Kurento gives the injected ``sessionId``.
     """
 
     def __init__(self, code: int, message: str, data: Any = None, *, inject_session_id: bool = False) -> None:
@@ -87,7 +89,6 @@ def missing_param(method: str, key: str) -> RpcError:
         ErrorCode.UNCAUGHT,
         f"java.lang.RuntimeException:{text}",
         data=f"java.lang.RuntimeException: {text}",
-        inject_session_id=True,
     )
 
 
@@ -248,7 +249,6 @@ class Params:
                 ErrorCode.UNCAUGHT,
                 f"java.lang.NumberFormatException:{text}",
                 data=f"java.lang.NumberFormatException: {text}",
-                inject_session_id=True,
             ) from None
 
     def opt_integer(self, key: str, default: int | None = None) -> int | None:

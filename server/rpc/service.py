@@ -165,7 +165,6 @@ class SignalingService:
                 p.ErrorCode.UNCAUGHT,
                 f"{type(exc).__name__}:{exc}",
                 data=repr(exc),
-                inject_session_id=True,
             )
             if req.has_id:
                 await conn.send(p.error_message(req.id, uncaught, conn.private_id))

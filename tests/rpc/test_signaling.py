@@ -135,6 +135,8 @@ async def test_errors_before_join_and_bad_params(server: ServerProcess, clients:
     missing = await a.request("joinRoom", {"token": "x", "session": sid, "platform": "p"})
     assert missing["error"]["code"] == -1
     assert "'secret'" in missing["error"]["message"]
+    # thrown exceptions are answered by Kurento's catch-all, not through the transaction: no sessionId
+    assert set(missing["error"]) == {"code", "message", "data"}
     bad = await a.request(
         "joinRoom", {"token": "nope", "session": sid, "platform": "p", "secret": "", "metadata": ""}
     )
