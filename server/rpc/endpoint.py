@@ -87,11 +87,19 @@ class RpcEndpoint:
             await conn.send(p.result_message(req.id, p.PONG))
 
     def _ping_timeout(self, conn: RpcConnection) -> None:
+        """Kurento's watchdog closes the socket; like any closed socket, the JSON-RPC session then waits the
+        reconnection window (ProtocolManager.closeSessionIfTimeout) before the participant is evicted with
+        networkDisconnect, so a client that reconnects in time (``connect {sessionId}``) keeps its place."""
         log.info("no ping from %s: closing its socket", conn.private_id)
         transport = conn.transport
         conn.transport = None
         self.service.spawn(close_transport(transport, PING_TIMEOUT_CLOSE_CODE, PING_TIMEOUT_CLOSE_REASON))
-        self.service.spawn(self.service.network_disconnect(conn))
+        if conn.closed:
+            return
+        if not conn.joined:
+            self.registry.remove(conn)
+            return
+        conn.start_grace(lambda: self.service.spawn(self.service.network_disconnect(conn)))
 
     async def _connect(
         self, conn: RpcConnection, transport: StarletteTransport, req: p.Request

@@ -306,6 +306,27 @@ async def test_ping_watchdog_evicts_silent_client(server: ServerProcess, clients
     await asyncio.wait_for(silent.closed.wait(), EVENT_TIMEOUT)
 
 
+async def test_ping_watchdog_close_leaves_the_reconnection_window(
+    server: ServerProcess, clients: Clients
+) -> None:
+    """The watchdog only closes the socket; the JSON-RPC session then waits the reconnection window like after
+    any close, so the client can come back with connect {sessionId} and keep its participant."""
+    sid = new_session(server)
+    b, _ = await clients.joined(sid)
+    silent = await RpcClient(ws_url(server)).open()
+    clients.all.append(silent)
+    await silent.ping(interval=500)  # announces 0.5 s pings, then never pings again
+    r_silent = await silent.join(token(server, sid), sid)
+    await asyncio.wait_for(silent.closed.wait(), EVENT_TIMEOUT)
+    assert silent.close_reason == "Close for not receive ping from client"
+    again = await clients.open("?sessionId=" + sid + "&reconnect=true")
+    answer = await again.request("connect", {"sessionId": r_silent["sessionId"], "reconnect": True})
+    assert answer["result"] == {"value": "reconnection successful", "sessionId": r_silent["sessionId"]}
+    await again.call("sendMessage", {"message": json.dumps({"to": [], "data": "still here"})})
+    await b.wait_notification("sendMessage", lambda prm: prm["from"] == r_silent["id"])
+    assert b.notifications_of("participantLeft") == []
+
+
 async def _pinger(client: RpcClient) -> None:
     while True:
         await client.ping(interval=None)
