@@ -543,7 +543,8 @@ class MediaSession:
                 )
             except KmsError as exc:
                 raise MediaError(
-                    FILTER_EVENT_LISTENER_NOT_FOUND, f"Error adding filter event listener {event_type}: {exc}"
+                    FILTER_EVENT_LISTENER_NOT_FOUND,
+                    f"Request to addFilterEventListener to stream {media.stream_id} gone wrong: {exc}",
                 ) from exc
             listener = FilterListener(sub_id, on_event)
             element.listeners[event_type] = listener

@@ -838,7 +838,7 @@ class SignalingService:
                 participant.connection_id, owner.connection_id, parsed.event_type
             )
         except MediaError as exc:
-            raise p.RpcError(exc.code, exc.message, inject_session_id=True) from None
+            raise _listener_error(exc) from None
         return {}
 
     async def remove_filter_event_listener(self, conn: RpcConnection, req: p.Request) -> Any:
@@ -851,7 +851,7 @@ class SignalingService:
                 participant.connection_id, owner.connection_id, parsed.event_type
             )
         except MediaError as exc:
-            raise p.RpcError(exc.code, exc.message, inject_session_id=True) from None
+            raise _listener_error(exc) from None
         return {}
 
     # ================================================================ recording notifications and lifecycle
@@ -942,3 +942,9 @@ def _not_streaming(session: Session, sender: str) -> p.RpcError:
         p.ErrorCode.USER_NOT_STREAMING,
         f"User '{sender} not streaming media in session '{session.session_id}'",
     )
+
+
+def _listener_error(exc: MediaError) -> p.RpcError:
+    """add/removeFilterEventListener answer their errors with ``sendErrorResponse(..., new JsonObject(), e)``:
+    the data is the text ``{}`` and the sessionId is injected."""
+    return p.RpcError(exc.code, exc.message, data="{}", inject_session_id=True)

@@ -684,6 +684,10 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
         "addFilterEventListener", {"streamId": stream_id, "eventType": "NoSuchEvent"}
     )
     assert unsupported["error"]["code"] == 407
+    assert unsupported["error"]["message"].startswith(
+        f"Request to addFilterEventListener to stream {stream_id} gone wrong: "
+    )
+    assert unsupported["error"]["data"] == "{}" and unsupported["error"]["sessionId"] == ra["sessionId"]
     await a.call("removeFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"})
     not_listening = await a.request(
         "removeFilterEventListener", {"streamId": stream_id, "eventType": "CodeFound"}
