@@ -738,13 +738,37 @@ class SignalingService:
     # ================================================================ filters
 
     def _filter_target(self, session: Session, participant: Participant, stream_id: str) -> Participant:
+        """The stream owner for a filter method; the precondition errors KurentoSessionManager throws (to the
+        handler's catch-all: no sessionId)."""
         owner = session.find_stream(stream_id)
         if owner is None:
             owner_id = connection_id_of_stream(stream_id)
             if owner_id in session.participants:
-                raise p.RpcError(p.ErrorCode.USER_NOT_STREAMING, f"User '{owner_id}' is not streaming media")
-            raise p.RpcError(p.ErrorCode.USER_NOT_FOUND, f"No publisher with streamId {stream_id} in session")
+                raise p.RpcError(
+                    p.ErrorCode.USER_NOT_STREAMING,
+                    f"User '{owner_id} not streaming media in session '{session.session_id}'",
+                )
+            raise p.RpcError(
+                p.ErrorCode.USER_NOT_FOUND,
+                f"Owner of stream '{stream_id}' not found in session '{session.session_id}'",
+            )
         return owner
+
+    def _filter_state(self, session: Session, owner: Participant, *, applied: bool) -> None:
+        """405 when a filter is already applied (``applied=False`` expected), 406 when none is (thrown)."""
+        media = session.media
+        publisher = media.publishers.get(owner.connection_id) if isinstance(media, MediaSession) else None
+        has_filter = publisher is not None and publisher.filter is not None
+        if has_filter and not applied:
+            raise p.RpcError(
+                p.ErrorCode.EXISTING_FILTER_ALREADY_APPLIED,
+                f"User '{owner.connection_id} already has a filter applied in session '{session.session_id}'",
+            )
+        if applied and not has_filter:
+            raise p.RpcError(
+                p.ErrorCode.FILTER_NOT_APPLIED,
+                f"User '{owner.connection_id} has no filter applied in session '{session.session_id}'",
+            )
 
     def _owner_or_moderator(self, participant: Participant, stream_id: str, action: str) -> None:
         """RpcHandler checks the rights (moderator, or owner of ``stream_id``) before it looks the stream up:
@@ -787,6 +811,7 @@ class SignalingService:
             )
         parsed = p.ApplyFilterParams.parse(params)
         owner = self._filter_target(session, participant, stream_id)
+        self._filter_state(session, owner, applied=False)
         try:
             element = await self._media(session).apply_filter(
                 owner.connection_id, parsed.type, parsed.options
@@ -803,6 +828,7 @@ class SignalingService:
         parsed = p.ExecFilterMethodParams.parse(p.Params(req.method, req.params))
         self._owner_or_moderator(participant, parsed.stream_id, "execute filter method")
         owner = self._filter_target(session, participant, parsed.stream_id)
+        self._filter_state(session, owner, applied=True)
         try:
             element = await self._media(session).exec_filter_method(
                 owner.connection_id, parsed.method, parsed.params
@@ -819,6 +845,7 @@ class SignalingService:
         parsed = p.StreamIdParams.parse(p.Params(req.method, req.params))
         self._owner_or_moderator(participant, parsed.stream_id, "remove filter")
         owner = self._filter_target(session, participant, parsed.stream_id)
+        self._filter_state(session, owner, applied=True)
         try:
             await self._media(session).remove_filter(owner.connection_id)
         except MediaError as exc:

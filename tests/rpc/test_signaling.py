@@ -214,6 +214,11 @@ async def test_roles_and_moderation(server: ServerProcess, clients: Clients) -> 
         assert no_rights["error"]["code"] == 401, (method, no_rights)
         not_found = await mod.request(method, {"streamId": ghost_stream, **extra})
         assert not_found["error"]["code"] == 102, (method, not_found)
+        if method in ("applyFilter", "execFilterMethod", "removeFilter"):  # thrown: no sessionId
+            assert not_found["error"] == {
+                "code": 102,
+                "message": f"Owner of stream '{ghost_stream}' not found in session '{sid}'",
+            }
     not_mod = await pub.request("forceDisconnect", {"connectionId": r_sub["id"]})
     assert not_mod["error"]["code"] == 401
     unknown = await mod.request("forceDisconnect", {"connectionId": "nobody"})
@@ -647,7 +652,10 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     twice = await a.request(
         "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "{}"}
     )
-    assert twice["error"]["code"] == 405
+    assert twice["error"] == {
+        "code": 405,
+        "message": f"User '{ra['id']} already has a filter applied in session '{sid}'",
+    }
     missing = await mod.request(
         "applyFilter", {"streamId": stream_id, "type": "GStreamerFilter", "options": "not json"}
     )
@@ -669,7 +677,10 @@ async def test_streams_properties_filters_and_unpublishing(server: ServerProcess
     removed = await b.wait_notification("streamPropertyChanged", lambda prm: prm["reason"] == "removeFilter")
     assert removed["newValue"] == {}
     no_filter = await a.request("removeFilter", {"streamId": stream_id})
-    assert no_filter["error"]["code"] == 406
+    assert no_filter["error"] == {
+        "code": 406,
+        "message": f"User '{ra['id']} has no filter applied in session '{sid}'",
+    }
     unknown_type = await mod.request(
         "applyFilter", {"streamId": stream_id, "type": "NoSuchFilter", "options": "{}"}
     )
