@@ -13,6 +13,7 @@ Map of the package:
                 ICE/connection/media state events, bandwidth (b=AS, encoder caps), Kurento getStats.
 - sharedvideo.py one VP8 encode per relayed source for all VP8 subscribers (packets, keyframes on
                 join/PLI); other codecs fall back to aiortc's per-sender encoder.
+- filters.py    FilterNode (GStreamerFilter): gst-launch command parser, numpy videoflip/videobalance.
 - passthrough.py, mixer.py (Composite/HubPort: audio mix-minus, video grid), recorder.py +
                 recording.py (RecorderEndpoint; writer thread, all WEBM/MKV/MP4 profiles).
 - ice.py, sdp.py, stats.py, levels.py: sans-I/O helpers (candidate filter, SDP edits, stats shapes,
@@ -22,6 +23,7 @@ Map of the package:
 from __future__ import annotations
 
 from .errors import MediaError
+from .filters import FilterNode
 from .mixer import CompositeNode, HubPortNode
 from .node import EventSink, MediaEngine, MediaNode, media_kinds
 from .params import DEFAULT_PARAMS, MediaParams
@@ -33,6 +35,7 @@ __all__ = [
     "DEFAULT_PARAMS",
     "CompositeNode",
     "EventSink",
+    "FilterNode",
     "HubPortNode",
     "MediaEngine",
     "MediaError",

@@ -9,7 +9,6 @@ from minikms.events import KmsVersion, accepted_names
 from minikms.objects.base import MediaObject
 from minikms.objects.elements import (
     Composite,
-    FaceOverlayFilter,
     Filter,
     GStreamerFilter,
     Hub,
@@ -55,7 +54,6 @@ ALL_CLASSES: tuple[type[MediaObject], ...] = (
     RecorderEndpoint,
     Composite,
     GStreamerFilter,
-    FaceOverlayFilter,
     ImageOverlayFilter,
     ZBarFilter,
 )

@@ -1,5 +1,7 @@
 """MediaElement (connections, flow state, stats) and the simple elements: PassThrough, Composite,
-HubPort and the filters (pass-through media, Kurento-shaped API)."""
+HubPort and the filters (GStreamerFilter applies its video effect; the others pass media through).
+FaceOverlayFilter is not offered (no face detector here): creating it answers 40108 like KMS
+without that module."""
 
 from __future__ import annotations
 
@@ -383,34 +385,18 @@ class GStreamerFilter(Filter):
     PROPERTIES: ClassVar[tuple[Prop, ...]] = (Prop("command", "String", readonly=True, default=""),)
 
     async def setup(self, args: dict[str, Any]) -> None:
+        from minikms.media.filters import FilterNode
+
         self.values["command"] = args["command"]
-        await super().setup(args)
+        self.attach_node(FilterNode.from_command(self.host.engine, args["command"]))
 
     @operation("setElementProperty", Param("propertyName", "String"), Param("propertyValue", "String"))
     def set_element_property(self, name: str, value: str) -> None:
+        from minikms.media.filters import FilterNode
+
+        assert isinstance(self.node, FilterNode)
+        self.node.set_element_property(name, value)
         self.values.setdefault("elementProperties", {})[name] = value
-
-
-class FaceOverlayFilter(Filter):
-    KMS_TYPE: ClassVar[str] = "FaceOverlayFilter"
-    ABSTRACT: ClassVar[bool] = False
-    MODULE: ClassVar[str] = "filters"
-    CONSTRUCTOR: ClassVar[tuple[Param, ...]] = (Param("mediaPipeline", "MediaPipeline"),)
-
-    @operation(
-        "setOverlayedImage",
-        Param("uri", "String"),
-        Param("offsetXPercent", "float"),
-        Param("offsetYPercent", "float"),
-        Param("widthPercent", "float"),
-        Param("heightPercent", "float"),
-    )
-    def set_overlayed_image(self, uri: str, x: float, y: float, width: float, height: float) -> None:
-        self.values["overlay"] = {"uri": uri, "x": x, "y": y, "width": width, "height": height}
-
-    @operation("unsetOverlayedImage")
-    def unset_overlayed_image(self) -> None:
-        self.values.pop("overlay", None)
 
 
 class ImageOverlayFilter(Filter):

@@ -46,6 +46,7 @@ async def test_get_info(version: str, kms7: MinikmsProcess, kms6: MinikmsProcess
         assert modules["core"]["factories"] == ["HubPort", "MediaPipeline", "PassThrough"]
         assert {"WebRtcEndpoint", "RecorderEndpoint", "Composite"} <= set(modules["elements"]["factories"])
         assert "GStreamerFilter" in modules["filters"]["factories"]
+        assert "FaceOverlayFilter" not in modules["filters"]["factories"]
 
 
 async def test_pipelines_and_sessions(kms7: MinikmsProcess) -> None:
@@ -230,16 +231,11 @@ async def test_recorder_composite_and_filters_are_created(kms7: MinikmsProcess, 
         gst = await c.create("GStreamerFilter", mediaPipeline=pipeline, command="videobalance saturation=0.0")
         assert await c.invoke(gst, "getCommand") == "videobalance saturation=0.0"
         await c.invoke(gst, "setElementProperty", propertyName="saturation", propertyValue="0.5")
-        face = await c.create("FaceOverlayFilter", mediaPipeline=pipeline)
-        await c.invoke(
-            face,
-            "setOverlayedImage",
-            uri="file:///tmp/hat.png",
-            offsetXPercent=0.1,
-            offsetYPercent=0.2,
-            widthPercent=1.0,
-            heightPercent=1.0,
+        # No face detector here: FaceOverlayFilter is answered as KMS answers a missing module.
+        face = await c.error(
+            "create", {"type": "FaceOverlayFilter", "constructorParams": {"mediaPipeline": pipeline}}
         )
+        assert face["code"] == 40108 and face["message"] == "Factory 'FaceOverlayFilter' not found"
         missing = await c.error(
             "create", {"type": "GStreamerFilter", "constructorParams": {"mediaPipeline": pipeline}}
         )
