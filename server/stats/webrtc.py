@@ -9,10 +9,12 @@ from typing import Any
 
 from kms_client.errors import KmsError
 from server.core.sessions import Session
+from server.media.endpoint import WebRtcEndpoint
+from server.media.session import MediaSession
 
 
 async def _endpoint_stats(
-    session: Session, name: str, endpoint: Any, timeout: float
+    session: Session, name: str, endpoint: WebRtcEndpoint, timeout: float
 ) -> dict[str, Any] | None:
     conn = endpoint.connection
     element_id = endpoint.element_id
@@ -36,10 +38,9 @@ def webrtc_stats_source(sessions: Callable[[], Iterable[Session]], timeout: floa
         calls = []
         for session in sessions():
             media = session.media
-            endpoints = getattr(media, "endpoints", None)
-            if endpoints is None:
+            if not isinstance(media, MediaSession):
                 continue
-            for name, endpoint in endpoints():
+            for name, endpoint in media.endpoints():
                 calls.append(_endpoint_stats(session, name, endpoint, timeout))
         results = await asyncio.gather(*calls)
         return [r for r in results if r is not None]
