@@ -18,13 +18,11 @@ COPY kms_client ./kms_client
 COPY minikms ./minikms
 COPY config ./config
 RUN pip install . \
-    && useradd --system --uid 10001 --home-dir /var/lib/openvidu --create-home openvidu \
+    && useradd --system --uid 10001 --user-group --home-dir /var/lib/openvidu --create-home openvidu \
     && mkdir -p /opt/openvidu/recordings /opt/openvidu/cdr /opt/openvidu/custom-layout /etc/openvidu \
     && cp config/openvidu.yaml /etc/openvidu/openvidu.yaml \
-    && chown -R openvidu /opt/openvidu /var/lib/openvidu
+    && chown -R openvidu:openvidu /opt/openvidu /var/lib/openvidu
 
-# Bind-mounted folders (recordings, cdr) must be writable by uid 10001: chown -R 10001 recordings cdr
-USER openvidu
 # State folder: self-signed certificate and the overrides file written by POST /pro/restart.
 ENV OPENVIDU_STATE_PATH=/var/lib/openvidu \
     OPENVIDU_RECORDING_PATH=/opt/openvidu/recordings \
@@ -33,5 +31,11 @@ ENV OPENVIDU_STATE_PATH=/var/lib/openvidu \
 VOLUME ["/var/lib/openvidu", "/opt/openvidu/recordings", "/opt/openvidu/cdr"]
 EXPOSE 4443
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["openvidu-server"]
+# No USER: the entrypoint (server/container.py) starts as root, creates the state, recordings and CDR folders
+# and hands them to uid 10001 (bind mounts Docker has just made as root:root work on the first start), copies
+# an own certificate readable by root only, then drops root for good and execs openvidu-server as uid 10001.
+ENTRYPOINT ["python", "-m", "server.container"]
 CMD ["--config", "/etc/openvidu/openvidu.yaml"]
+# GET /health on the listener the settings describe (server/healthcheck.py); same arguments as the server.
+HEALTHCHECK --start-period=30s --interval=10s --timeout=5s --retries=3 \
+    CMD ["python", "-m", "server.healthcheck", "--config", "/etc/openvidu/openvidu.yaml"]

@@ -18,6 +18,8 @@ command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jdk-headless)
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from server.api import cdr, certificate, config, files, recordings, sessions, tokens
+from server.api import cdr, certificate, config, files, health, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
@@ -51,6 +51,7 @@ def rest_routes() -> list[BaseRoute]:
         Route("/config/openvidu-recording-path", config.get_recording_path, methods=["GET"]),
         Route("/config/openvidu-cdr", config.get_cdr, methods=["GET"]),
         Route("/accept-certificate", certificate.accept_certificate, methods=["GET"]),
+        Route(health.HEALTH_PATH, health.get_health, methods=["GET"]),
         Route("/recordings/{file_path:path}", files.recording_file, methods=["GET"]),
         Route("/layouts/custom/{file_path:path}", files.custom_layout_file, methods=["GET"]),
     ]

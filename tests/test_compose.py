@@ -1,20 +1,25 @@
-"""docker-compose.yml: its structure, and the server started with the compose environment and command.
+"""docker-compose.yml, docker-compose.bridge.yml and .env: validated by ``docker-compose config`` (Debian's
+docker-compose v1), checked for the host-network layout, and the server started with the environment they give it.
 
-Docker cannot run here. The test takes the server service's environment and command from the compose file,
-maps container paths to temporary folders (and ``./`` bind mounts to the repository), replaces the Kurento
-containers with real minikms processes, and starts the real server with exactly that configuration.
+Docker cannot run here. ``docker-compose config`` still interpolates the files exactly as ``up`` would; the test
+takes the server service's resolved environment and command from its output, points the host folders of the .env
+at temporary folders (as an operator edits .env), replaces the Kurento containers with real minikms processes on
+loopback, and starts the real server with exactly that configuration.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 import yaml
@@ -23,22 +28,68 @@ from tests.support.procs import LOOPBACK, REPO_ROOT, MinikmsProcess, free_port
 from tests.support.server import ServerProcess
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
+BRIDGE = REPO_ROOT / "docker-compose.bridge.yml"
+ENV_FILE = REPO_ROOT / ".env"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
+PROMETHEUS_CONFIG = REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml"
+GRAFANA = REPO_ROOT / "deploy" / "grafana"
 SERVER_SERVICE = "openvidu-server"
+SERVER_UID = 10001
 KMS_IMAGE_RE = re.compile(r"^kurento/kurento-media-server:7\.\d+\.\d+$")
-INTERPOLATION_RE = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+VARIABLE_RE = re.compile(r"\$\{([A-Z0-9_]+)")
+REQUIRED = {"OPENVIDU_SECRET": "s3cr3t-for-tests", "DOMAIN_OR_PUBLIC_IP": "203.0.113.10"}
 
 
-def interpolate(value: str) -> str:
-    """Compose variable substitution with an empty shell environment: ``${X:-default}`` -> default."""
-    return INTERPOLATION_RE.sub(lambda m: m.group(2) or "", value)
+def read_env(path: Path = ENV_FILE) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, sep, value = line.partition("=")
+            assert sep, f"not NAME=value: {line!r}"
+            values[name] = value
+    return values
+
+
+def write_env(path: Path, changes: dict[str, str]) -> Path:
+    """The shipped .env with some values changed, as an operator edits it."""
+    lines = []
+    for line in ENV_FILE.read_text().splitlines():
+        name = line.partition("=")[0]
+        if not line.startswith("#") and name in changes:
+            line = f"{name}={changes[name]}"
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def compose_config(
+    env_file: Path, compose_file: Path = COMPOSE, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("docker-compose")
+    assert binary, "docker-compose (Debian package docker-compose) is needed: scripts/test.sh installs it"
+    command = [binary, "--project-directory", str(REPO_ROOT), "--env-file", str(env_file)]
+    command += ["-f", str(compose_file), *extra, "config"]
+    # A clean environment: nothing from the developer's shell may fill a variable in.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env_file.parent)}
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60)
+
+
+def resolved(env_file: Path, compose_file: Path = COMPOSE, *extra: str) -> dict[str, Any]:
+    result = compose_config(env_file, compose_file, *extra)
+    assert result.returncode == 0, result.stderr
+    document = yaml.safe_load(result.stdout)
+    assert isinstance(document, dict)
+    return document
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    document = yaml.safe_load(COMPOSE.read_text())
-    assert isinstance(document, dict)
-    return document
+def operator_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_env(tmp_path_factory.mktemp("env") / "operator.env", REQUIRED)
+
+
+@pytest.fixture(scope="module")
+def host(operator_env: Path) -> dict[str, Any]:
+    return resolved(operator_env, COMPOSE, "--profile", "monitoring")
 
 
 def kms_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -49,67 +100,167 @@ def kms_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_kurento_cluster_of_two_pinned_7x(compose: dict[str, Any]) -> None:
-    kms = kms_services(compose)
-    assert len(kms) == 2
-    ranges = []
+def kms_conf(svc: dict[str, Any]) -> dict[str, Any]:
+    """The kurento.conf.json bind-mounted into a KMS service (its JSON-RPC address and port)."""
+    for volume in svc["volumes"]:
+        source, target = str(volume).split(":")[:2]
+        if target == "/etc/kurento/kurento.conf.json":
+            websocket = json.loads(Path(source).read_text())["mediaServer"]["net"]["websocket"]
+            assert isinstance(websocket, dict)
+            return websocket
+    raise AssertionError("no kurento.conf.json mounted")
+
+
+# ----------------------------------------------------------------------------------------------- the .env file
+
+
+def test_shipped_env_requires_the_secret_and_the_public_address(tmp_path: Path) -> None:
+    refused = compose_config(ENV_FILE)
+    assert refused.returncode != 0 and "set OPENVIDU_SECRET in .env" in refused.stderr
+    only_secret = write_env(tmp_path / "a.env", {"OPENVIDU_SECRET": "x"})
+    refused = compose_config(only_secret)
+    assert refused.returncode != 0 and "set DOMAIN_OR_PUBLIC_IP in .env" in refused.stderr
+    for compose_file in (COMPOSE, BRIDGE):
+        assert compose_config(write_env(tmp_path / "b.env", REQUIRED), compose_file).returncode == 0
+
+
+def test_every_env_variable_is_documented_and_used() -> None:
+    text = ENV_FILE.read_text()
+    lines = text.splitlines()
+    values = read_env()
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            block = lines[max(0, index - 8) : index]
+            # Each variable sits in a commented section (a comment line above it, blank lines ending a block).
+            assert any(b.startswith("#") for b in block), f"{line.split('=')[0]} is not documented"
+    used = set()
+    for path in (COMPOSE, BRIDGE):
+        used |= set(VARIABLE_RE.findall(path.read_text()))
+    assert used <= set(values), f"compose variables missing from .env: {used - set(values)}"
+    assert set(values) <= used, f".env variables no compose file reads: {set(values) - used}"
+    assert values["OPENVIDU_SECRET"] == "" and values["DOMAIN_OR_PUBLIC_IP"] == ""
+
+
+# ------------------------------------------------------------------------------------------ the host layout
+
+
+def test_every_service_is_on_the_host_network_with_a_healthcheck(host: dict[str, Any]) -> None:
+    services = host["services"]
+    assert set(services) == {SERVER_SERVICE, "kms1", "kms2", "prometheus", "grafana"}
+    for name, svc in services.items():
+        assert svc["network_mode"] == "host", name
+        assert "ports" not in svc, f"{name} publishes ports through Docker's port mapping"
+        assert svc["healthcheck"]["test"], name
+        assert svc["restart"] == "unless-stopped"
+
+
+def test_kurento_cluster_of_two_on_loopback_json_rpc_ports(host: dict[str, Any]) -> None:
+    kms = kms_services(host)
+    assert list(kms) == ["kms1", "kms2"]
+    ranges, uris = [], []
     for svc in kms.values():
         assert KMS_IMAGE_RE.match(svc["image"]), svc["image"]
         env = svc["environment"]
         low, high = int(env["KMS_MIN_PORT"]), int(env["KMS_MAX_PORT"])
         assert 1024 < low < high <= 65535
-        # The RTP range is published 1:1 on the host (UDP), so ICE candidates are reachable.
-        assert f"{low}-{high}:{low}-{high}/udp" in svc["ports"]
-        assert "KMS_EXTERNAL_IPV4" in env
         ranges.append(range(low, high + 1))
+        assert "KMS_EXTERNAL_IPV4" in env
+        # The image's entrypoint runs Kurento as KMS_UID: the same user as the server, for shared recordings.
+        assert int(env["KMS_UID"]) == SERVER_UID
+        websocket = kms_conf(svc)
+        assert websocket["address"] == "127.0.0.1" and websocket["path"] == "kurento"
+        uris.append(f"ws://127.0.0.1:{websocket['port']}/kurento")
+        test = svc["healthcheck"]["test"]
+        if test == ["CMD", "/healthchecker.sh"]:
+            assert websocket["port"] == 8888, "the image's /healthchecker.sh asks 127.0.0.1:8888"
+        else:
+            assert test[0] == "CMD-SHELL" and f"http://127.0.0.1:{websocket['port']}/kurento" in test[1]
+            assert "Upgrade: websocket" in test[1] and "= 500" in test[1]
+    assert len(set(uris)) == 2, "each KMS needs its own JSON-RPC port on the host network"
     assert not set(ranges[0]) & set(ranges[1]), "the two KMS must not share RTP ports"
+    server = host["services"][SERVER_SERVICE]
+    assert json.loads(server["environment"]["KMS_URIS"]) == uris
+    assert set(server["depends_on"]) == set(kms)
 
 
-def test_server_service_points_at_the_kurento_containers(compose: dict[str, Any]) -> None:
-    server = compose["services"][SERVER_SERVICE]
-    env = {key: interpolate(str(value)) for key, value in server["environment"].items()}
-    uris = json.loads(env["KMS_URIS"])
-    assert uris == [f"ws://{name}:8888/kurento" for name in kms_services(compose)]
-    assert set(server["depends_on"]) == set(kms_services(compose))
-    assert env["OPENVIDU_PRO_CLUSTER"] == "true"
-    assert "4443:4443" in server["ports"] and env["SERVER_PORT"] == "4443"
-    targets = {str(v).split(":")[1] for v in server["volumes"]}
-    assert {env["OPENVIDU_STATE_PATH"], env["OPENVIDU_RECORDING_PATH"], env["OPENVIDU_CDR_PATH"]} <= targets
+def test_server_service_environment_and_folders(host: dict[str, Any]) -> None:
+    server = host["services"][SERVER_SERVICE]
+    env = server["environment"]
+    values = read_env()
+    assert env["OPENVIDU_SECRET"] == REQUIRED["OPENVIDU_SECRET"]
+    assert env["OPENVIDU_PUBLICURL"] == f"https://{REQUIRED['DOMAIN_OR_PUBLIC_IP']}:{values['HTTPS_PORT']}"
+    assert env["SERVER_PORT"] == values["HTTPS_PORT"] and env["OPENVIDU_PRO_CLUSTER"] == "true"
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in server["volumes"]}
+    # Host folders are mounted at the same path in every container (Kurento writes recordings there too).
+    for key in ("OPENVIDU_RECORDING_PATH", "OPENVIDU_CDR_PATH", "OPENVIDU_RECORDING_CUSTOM_LAYOUT"):
+        assert mounts[env[key]] == env[key] == values[key]
+    assert mounts[env["OPENVIDU_STATE_PATH"]] == "openvidu-state"
     assert Path(env["OPENVIDU_OVERRIDES_PATH"]).parent == Path(env["OPENVIDU_STATE_PATH"])
-    # Recordings written by Kurento (INDIVIDUAL) land in the folder the server serves.
-    recordings = next(v for v in server["volumes"] if str(v).split(":")[1] == env["OPENVIDU_RECORDING_PATH"])
-    for svc in kms_services(compose).values():
-        assert recordings in svc["volumes"]
+    for svc in kms_services(host).values():
+        assert f"{env['OPENVIDU_RECORDING_PATH']}:{env['OPENVIDU_RECORDING_PATH']}:rw" in svc["volumes"]
+    assert server["healthcheck"]["test"][:4] == ["CMD", "python", "-m", "server.healthcheck"]
+    assert server["healthcheck"]["test"][4:] == server["command"]
 
 
-def test_dockerfile_installs_the_distribution() -> None:
+def test_monitoring_profile_scrapes_the_metrics_listener(host: dict[str, Any]) -> None:
+    profiles = {name: svc.get("profiles", []) for name, svc in host["services"].items()}
+    assert profiles == {
+        SERVER_SERVICE: [],
+        "kms1": [],
+        "kms2": [],
+        "prometheus": ["monitoring"],
+        "grafana": ["monitoring"],
+    }, "Prometheus and Grafana are an opt-in profile"
+    values = read_env()
+    scrape = yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]
+    targets = [t for job in scrape for group in job["static_configs"] for t in group["targets"]]
+    assert targets == [f"{values['OPENVIDU_METRICS_ADDRESS']}:{values['OPENVIDU_METRICS_PORT']}"]
+    prometheus, grafana = host["services"]["prometheus"], host["services"]["grafana"]
+    assert f"--web.listen-address=127.0.0.1:{values['PROMETHEUS_PORT']}" in prometheus["command"]
+    assert grafana["environment"]["PROMETHEUS_URL"] == f"http://127.0.0.1:{values['PROMETHEUS_PORT']}"
+    datasource = (GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    assert "url: ${PROMETHEUS_URL}" in datasource
+    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "openvidu.yml").read_text())
+    dashboards_mount = next(v for v in grafana["volumes"] if str(v).startswith(str(GRAFANA / "dashboards")))
+    assert provider["providers"][0]["options"]["path"] == dashboards_mount.split(":")[1]
+    assert list((GRAFANA / "dashboards").glob("*.json")), "no dashboard to provision"
+
+
+def test_bridge_layout_is_the_documented_alternative(operator_env: Path, host: dict[str, Any]) -> None:
+    bridge = resolved(operator_env, BRIDGE)
+    kms = kms_services(bridge)
+    server = bridge["services"][SERVER_SERVICE]
+    assert "network_mode" not in server
+    assert json.loads(server["environment"]["KMS_URIS"]) == [f"ws://{name}:8888/kurento" for name in kms]
+    for svc in kms.values():
+        env = svc["environment"]
+        published = svc["ports"][0]
+        assert (published["published"], published["target"], published["protocol"]) == (
+            f"{env['KMS_MIN_PORT']}-{env['KMS_MAX_PORT']}",
+            f"{env['KMS_MIN_PORT']}-{env['KMS_MAX_PORT']}",
+            "udp",
+        )
+        assert svc["healthcheck"]["test"] == ["CMD", "/healthchecker.sh"]
+    # Same server configuration as the host layout, but for the media-server URIs and the metrics bind address.
+    host_env = dict(host["services"][SERVER_SERVICE]["environment"])
+    bridge_env = dict(server["environment"])
+    for key in ("KMS_URIS", "OPENVIDU_METRICS_ADDRESS"):
+        del host_env[key], bridge_env[key]
+    assert bridge_env == host_env
+    assert server["environment"]["OPENVIDU_METRICS_ADDRESS"] == "0.0.0.0"
+
+
+def test_dockerfile_starts_as_root_and_checks_health() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11-slim", text, re.M)
-    assert "pip install ." in text
-    assert re.search(r'^ENTRYPOINT \["openvidu-server"\]', text, re.M)
+    assert "pip install ." in text and f"--uid {SERVER_UID}" in text
+    assert not re.search(r"^USER ", text, re.M), "the entrypoint drops root itself"
+    assert re.search(r'^ENTRYPOINT \["python", "-m", "server.container"\]', text, re.M)
+    assert re.search(r'CMD \["python", "-m", "server.healthcheck", "--config"', text)
     assert "EXPOSE 4443" in text
 
 
-def _map_volumes(server: dict[str, Any], scratch: Path) -> dict[str, str]:
-    """Container path -> host path: ``./`` files from the repository, folders and named volumes in ``scratch``."""
-    mapping: dict[str, str] = {}
-    for index, volume in enumerate(server["volumes"]):
-        source, target = str(volume).split(":")[:2]
-        repo_path = REPO_ROOT / source
-        if source.startswith("./") and repo_path.is_file():
-            mapping[target] = str(repo_path)
-        else:
-            folder = scratch / f"volume{index}"
-            folder.mkdir()
-            mapping[target] = str(folder)
-    return mapping
-
-
-def _apply(mapping: dict[str, str], value: str) -> str:
-    for target in sorted(mapping, key=len, reverse=True):
-        if value == target or value.startswith(target + "/"):
-            return mapping[target] + value[len(target) :]
-    return value
+# ------------------------------------------------------------------------- the server with that environment
 
 
 @pytest.fixture
@@ -124,50 +275,92 @@ def minikms_pair() -> Iterator[list[MinikmsProcess]]:
             proc.stop()
 
 
-def test_server_runs_with_the_compose_configuration(
-    compose: dict[str, Any], minikms_pair: list[MinikmsProcess]
-) -> None:
-    server_svc = compose["services"][SERVER_SERVICE]
-    with tempfile.TemporaryDirectory(prefix="ov-compose-") as tmp:
-        scratch = Path(tmp)
-        mapping = _map_volumes(server_svc, scratch)
-        env = {
-            key: _apply(mapping, interpolate(str(value))) for key, value in server_svc["environment"].items()
-        }
-        # Stand-ins: the Kurento containers become minikms processes, the host becomes loopback.
-        names = list(kms_services(compose))
-        uris = json.loads(env["KMS_URIS"])
-        env["KMS_URIS"] = json.dumps(
-            [
-                uri.replace(f"{name}:8888", f"{LOOPBACK}:{kms.port}")
-                for uri, name, kms in zip(uris, names, minikms_pair, strict=True)
-            ]
-        )
-        port = free_port()
-        env["SERVER_ADDRESS"] = LOOPBACK
-        env["SERVER_PORT"] = str(port)
-        command = [_apply(mapping, str(arg)) for arg in server_svc["command"]]
-        state_dir = Path(env["OPENVIDU_STATE_PATH"])
+def _container_paths(server_svc: dict[str, Any], scratch: Path) -> dict[str, str]:
+    """Container path -> host path: repository files for ``./`` sources, scratch folders for named volumes."""
+    mapping: dict[str, str] = {}
+    for index, volume in enumerate(server_svc["volumes"]):
+        source, target = str(volume).split(":")[:2]
+        if source.startswith("/") and Path(source).is_file():
+            mapping[target] = source
+        elif not source.startswith("/"):  # a named volume
+            folder = scratch / f"volume{index}"
+            folder.mkdir()
+            mapping[target] = str(folder)
+    return mapping
 
-        server = ServerProcess({}, env, port=port, state_dir=state_dir)
-        server.command = lambda: [sys.executable, "-m", "server", *command]  # type: ignore[method-assign]
-        with server:
-            with server.client() as api:
-                assert server.secret == "MY_SECRET"
-                config = api.get("/config")
-                assert config.status_code == 200
-                assert config.json()["openviduPublicurl"] == "local"
-                sid = api.post("/api/sessions").json()["id"]
-                token = api.post("/api/tokens", json={"session": sid}).json()["token"]
-                assert token.startswith(f"wss://localhost:{port}?sessionId={sid}&token=")
-            # The server is connected to both media servers (cluster mode uses every URI).
-            assert server.proc is not None
-            remote_ports = {
-                c.raddr.port
-                for c in psutil.Process(server.proc.pid).net_connections(kind="tcp")
-                if c.raddr and c.status == psutil.CONN_ESTABLISHED
-            }
-            assert {kms.port for kms in minikms_pair} <= remote_ports
-            # Self-signed certificate kept in the state volume.
-            assert (state_dir / "selfsigned-cert.pem").is_file()
-            assert server.stop() == 0
+
+def _apply(mapping: dict[str, str], value: str) -> str:
+    for target in sorted(mapping, key=len, reverse=True):
+        if value == target or value.startswith(target + "/"):
+            return mapping[target] + value[len(target) :]
+    return value
+
+
+def test_server_runs_with_the_compose_configuration(
+    tmp_path: Path, minikms_pair: list[MinikmsProcess]
+) -> None:
+    port, metrics_port = free_port(), free_port()
+    folders = {key: tmp_path / key.lower() for key in ("OPENVIDU_RECORDING_PATH", "OPENVIDU_CDR_PATH")}
+    env_file = write_env(
+        tmp_path / "operator.env",
+        {
+            **REQUIRED,
+            "HTTPS_PORT": str(port),
+            "OPENVIDU_METRICS_PORT": str(metrics_port),
+            "OPENVIDU_CDR": "true",
+            **{key: str(path) for key, path in folders.items()},
+            "OPENVIDU_RECORDING_CUSTOM_LAYOUT": str(tmp_path / "layouts"),
+        },
+    )
+    server_svc = resolved(env_file)["services"][SERVER_SERVICE]
+    mapping = _container_paths(server_svc, tmp_path)
+    env = {key: _apply(mapping, str(value)) for key, value in server_svc["environment"].items()}
+    # Stand-ins: the Kurento JSON-RPC ports on the host's loopback become minikms processes on loopback.
+    uris = json.loads(env["KMS_URIS"])
+    env["KMS_URIS"] = json.dumps(
+        [re.sub(r":\d+/", f":{kms.port}/", uri) for uri, kms in zip(uris, minikms_pair, strict=True)]
+    )
+    env["SERVER_ADDRESS"] = LOOPBACK  # the test binds loopback only; the compose file binds every interface
+    command = [_apply(mapping, str(arg)) for arg in server_svc["command"]]
+    healthcheck = [_apply(mapping, str(arg)) for arg in server_svc["healthcheck"]["test"][1:]]
+    state_dir = Path(env["OPENVIDU_STATE_PATH"])
+
+    server = ServerProcess({}, env, port=port, state_dir=state_dir)
+    server.command = lambda: [sys.executable, "-m", "server", *command]  # type: ignore[method-assign]
+    probe_env = {"PATH": os.environ.get("PATH", ""), **env}
+
+    def run_healthcheck() -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable if arg == "python" else arg for arg in healthcheck]
+        return subprocess.run(argv, env=probe_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+
+    with server:
+        assert server.secret == REQUIRED["OPENVIDU_SECRET"]
+        with server.client(auth=False) as anonymous:
+            health = anonymous.get("/health")
+            assert (health.status_code, health.json()) == (200, {"status": "UP"})
+        checked = run_healthcheck()
+        assert checked.returncode == 0, checked.stderr
+        with server.client() as api:
+            config = api.get("/config").json()
+            assert config["openviduPublicurl"] == f"https://{REQUIRED['DOMAIN_OR_PUBLIC_IP']}:{port}"
+            assert config["openviduCdr"] is True
+            sid = api.post("/api/sessions").json()["id"]
+            token = api.post("/api/tokens", json={"session": sid}).json()["token"]
+            assert token.startswith(f"wss://{REQUIRED['DOMAIN_OR_PUBLIC_IP']}:{port}?sessionId={sid}&token=")
+        # The extra metrics listener of OPENVIDU_METRICS_ADDRESS:OPENVIDU_METRICS_PORT: plain HTTP, no auth.
+        scraped = httpx.get(f"http://{LOOPBACK}:{metrics_port}/metrics", timeout=10)
+        assert scraped.status_code == 200 and "openvidu_sessions" in scraped.text
+        # The server is connected to both media servers (cluster mode uses every URI).
+        assert server.proc is not None
+        remote_ports = {
+            c.raddr.port
+            for c in psutil.Process(server.proc.pid).net_connections(kind="tcp")
+            if c.raddr and c.status == psutil.CONN_ESTABLISHED
+        }
+        assert {kms.port for kms in minikms_pair} <= remote_ports
+        # Self-signed certificate kept in the state volume; CDR written into the host folder of the .env.
+        assert (state_dir / "selfsigned-cert.pem").is_file()
+        assert list(folders["OPENVIDU_CDR_PATH"].glob("CDR*"))
+        assert server.stop() == 0
+    stopped = run_healthcheck()
+    assert stopped.returncode == 1 and "unreachable" in stopped.stderr
