@@ -18,6 +18,8 @@ from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
+from server.observability.install import install_metrics
+from server.observability.rest import RestMetricsMiddleware
 from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
@@ -104,6 +106,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app = Starlette(
         routes=rest_routes(),
         middleware=[
+            Middleware(RestMetricsMiddleware),
             Middleware(CorsMiddleware),
             Middleware(BasicAuthMiddleware, secret=settings.openvidu_secret, policy=rt.auth_policy),
         ],
@@ -113,4 +116,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app.state.runtime = rt
     install_signaling(app, rt)
     install_pro(app, rt)
+    install_metrics(app, rt)
     return app

@@ -256,6 +256,10 @@ class EventBus:
 
         return unsubscribe
 
+    def backlog(self, name: str) -> int:
+        """Events queued for the subscriber named ``name`` and not handled yet (0 if there is none)."""
+        return sum(sub.queue.qsize() for sub in self._subscriptions if sub.name == name)
+
     def publish(self, event: Event) -> None:
         for sub in self._subscriptions:
             sub.queue.put_nowait(event)

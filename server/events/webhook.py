@@ -65,6 +65,7 @@ class WebhookSink:
         self.retry_pause = retry_pause
         self.delivered = 0
         self.dropped = 0
+        self.retries = 0  # attempts after a connection-level failure (counted for /metrics)
         self._client: httpx.AsyncClient | None = None
 
     def _http(self) -> httpx.AsyncClient:
@@ -100,6 +101,7 @@ class WebhookSink:
                 "webhook %s attempt %d/%d failed: %s", event.name, attempt, self.max_attempts, problem
             )
             if attempt < self.max_attempts:
+                self.retries += 1
                 await asyncio.sleep(self.retry_pause * attempt)
         self.dropped += 1
         log.error("webhook event %s dropped after %d attempts", event.name, self.max_attempts)

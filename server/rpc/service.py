@@ -106,6 +106,8 @@ class SignalingService:
         self._rpc: dict[tuple[str, str], RpcConnection] = {}
         self._insecure: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Observability hook (server/observability/signaling.py): each handled request's method and error code (None: ok).
+        self.on_outcome: Callable[[str, int | None], None] = _ignore_outcome
         self._handlers: dict[str, Handler] = {
             "joinRoom": self.join_room,
             "leaveRoom": self.leave_room,
@@ -136,6 +138,7 @@ class SignalingService:
     async def handle(self, conn: RpcConnection, req: p.Request) -> None:
         """Run one OpenVidu method and answer it (or not, where the original does not)."""
         handler = self._handlers.get(req.method)
+        method = req.method if handler is not None else UNKNOWN_METHOD  # a bounded label for on_outcome
         after: Callable[[], Awaitable[None]] | None = None
         try:
             # The "joinRoom first" check runs before the method is looked up: an unknown method sent before
@@ -148,14 +151,17 @@ class SignalingService:
                 )
             if handler is None:
                 log.error("Unrecognized request %s", req.method)
+                self.on_outcome(method, None)
                 return
             result = await handler(conn, req)
             if isinstance(result, _Then):
                 after = result.then
                 result = result.result
         except p.NoResponse:
+            self.on_outcome(method, None)
             return
         except p.RpcError as err:
+            self.on_outcome(method, err.code)
             if req.has_id:
                 await conn.send(p.error_message(req.id, err, conn.private_id))
             return
@@ -166,9 +172,11 @@ class SignalingService:
                 f"{type(exc).__name__}:{exc}",
                 data=repr(exc),
             )
+            self.on_outcome(method, uncaught.code)
             if req.has_id:
                 await conn.send(p.error_message(req.id, uncaught, conn.private_id))
             return
+        self.on_outcome(method, None)
         if req.has_id:
             await conn.send(p.result_message(req.id, result, conn.private_id))
         if after is not None:
@@ -948,6 +956,14 @@ class SignalingService:
             await close_transport(transport, SERVER_STOPPING_CLOSE_CODE, "server stopping")
         for task in list(self._tasks):
             task.cancel()
+
+
+UNKNOWN_METHOD = "unknown"
+"""What ``on_outcome`` reports for a method this service does not handle."""
+
+
+def _ignore_outcome(method: str, code: int | None) -> None:
+    return None
 
 
 @dataclass(slots=True)

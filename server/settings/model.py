@@ -92,6 +92,8 @@ class Settings:
     openvidu_pro_stats_monitoring_interval: int = 30
     openvidu_pro_stats_webrtc_interval: int = 30
     openvidu_pro_stats_history: int = 120
+    openvidu_metrics_port: int = 0
+    openvidu_metrics_address: str = "127.0.0.1"
     openvidu_pro_cluster: bool = False
     openvidu_pro_cluster_load_strategy: str = "streams"
     openvidu_pro_cluster_load_sample_interval: float = 5.0
@@ -340,6 +342,21 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_pro_stats_history",
         IntKind(minimum=1),
         "Samples kept per stats series (bounded memory).",
+        extension=True,
+    ),
+    PropertySpec(
+        "openvidu.metrics.port",
+        "openvidu_metrics_port",
+        IntKind(0, 65535),
+        "Port of an extra plain-HTTP listener serving GET /metrics without authentication (like LiveKit's "
+        "prometheus_port); 0 = none (/metrics stays on the main port, behind the Basic auth).",
+        extension=True,
+    ),
+    PropertySpec(
+        "openvidu.metrics.address",
+        "openvidu_metrics_address",
+        StrKind(non_empty=True),
+        "Address the openvidu.metrics.port listener binds to (keep it private: it has no authentication).",
         extension=True,
     ),
     PropertySpec(

@@ -1,11 +1,14 @@
-"""Prometheus gauges for the gathered stats (served as text at ``GET /metrics``)."""
+"""The Prometheus registry of ``GET /metrics``: process CPU and memory, and gauges for the gathered host stats.
+
+:mod:`server.observability` adds the server's own figures to the same registry.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, ProcessCollector, generate_latest
 
 from server.stats.host import HostSample
 
@@ -15,6 +18,8 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 class StatsMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds... of this process
+        ProcessCollector(registry=self.registry)
         self.cpu = Gauge(
             "openvidu_host_cpu_percent", "Host CPU use, percent of all cores", registry=self.registry
         )
