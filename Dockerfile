@@ -18,7 +18,8 @@ COPY kms_client ./kms_client
 COPY minikms ./minikms
 COPY config ./config
 RUN pip install . \
-    && useradd --system --uid 10001 --user-group --home-dir /var/lib/openvidu --create-home openvidu \
+    && groupadd --system --gid 10001 openvidu \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/openvidu --create-home openvidu \
     && mkdir -p /opt/openvidu/recordings /opt/openvidu/cdr /opt/openvidu/custom-layout /etc/openvidu \
     && cp config/openvidu.yaml /etc/openvidu/openvidu.yaml \
     && chown -R openvidu:openvidu /opt/openvidu /var/lib/openvidu

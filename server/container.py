@@ -47,11 +47,14 @@ def hand_over(folders: Iterable[Path], uid: int, gid: int) -> list[Path]:
     """Create each folder and give it to ``uid:gid`` when it belongs to someone else; returns those changed."""
     changed = []
     for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        info = folder.stat()
-        if info.st_uid != uid or info.st_gid != gid:
-            os.chown(folder, uid, gid)
-            changed.append(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            info = folder.stat()
+            if info.st_uid != uid or info.st_gid != gid:
+                os.chown(folder, uid, gid)
+                changed.append(folder)
+        except OSError as exc:  # e.g. a read-only mount: the server reports what it cannot write
+            print(f"container: cannot prepare {folder}: {exc}", file=sys.stderr)
     return changed
 
 

@@ -251,7 +251,7 @@ def test_bridge_layout_is_the_documented_alternative(operator_env: Path, host: d
 def test_dockerfile_starts_as_root_and_checks_health() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11-slim", text, re.M)
-    assert "pip install ." in text and f"--uid {SERVER_UID}" in text
+    assert "pip install ." in text and f"--uid {SERVER_UID} --gid {SERVER_UID}" in text
     assert not re.search(r"^USER ", text, re.M), "the entrypoint drops root itself"
     assert re.search(r'^ENTRYPOINT \["python", "-m", "server.container"\]', text, re.M)
     assert re.search(r'CMD \["python", "-m", "server.healthcheck", "--config"', text)

@@ -9,6 +9,7 @@ histogram on ``app.state.rest_metrics`` and does nothing where there is none.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
 from starlette.routing import Match
@@ -29,10 +30,16 @@ class RestMetrics:
             buckets=BUCKETS,
             registry=registry,
         )
+        # Labelled children by (method, route, status): a bounded set (routes x methods x statuses) kept here
+        # so the hot path skips the label lookup of prometheus_client.
+        self._children: dict[tuple[str, str, int], Any] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        label = method if method in METHODS else OTHER_METHOD
-        self.duration.labels(label, route, str(status)).observe(seconds)
+        key = (method if method in METHODS else OTHER_METHOD, route, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.duration.labels(key[0], route, str(status))
+        child.observe(seconds)
 
 
 def route_template(scope: Scope) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 import httpx
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.core.events import (
@@ -140,16 +139,17 @@ def _histogram_counts(
     }
 
 
-def test_rest_latency_is_labelled_by_route_template_and_status() -> None:
+async def test_rest_latency_is_labelled_by_route_template_and_status() -> None:
     app = create_app(Settings(kms_uris=()))
-    client = TestClient(app, base_url="https://testserver")
+    transport = httpx.ASGITransport(app=app)
     auth = ("OPENVIDUAPP", "MY_SECRET")
-    assert client.get("/config/openvidu-publicurl").status_code == 200
-    for session_id in ("abc", "def"):
-        assert client.get(f"/api/sessions/{session_id}", auth=auth).status_code == 404
-    assert client.get("/api/sessions/abc").status_code == 401
-    assert client.get("/no/such/path", auth=auth).status_code == 404
-    assert client.request("BREW", "/health").status_code == 405
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        assert (await client.get("/config/openvidu-publicurl")).status_code == 200
+        for session_id in ("abc", "def"):
+            assert (await client.get(f"/api/sessions/{session_id}", auth=auth)).status_code == 404
+        assert (await client.get("/api/sessions/abc")).status_code == 401
+        assert (await client.get("/no/such/path", auth=auth)).status_code == 404
+        assert (await client.request("BREW", "/health")).status_code == 405
     counts = _histogram_counts(samples(app.state.pro.stats.metrics.render()))
     # labels sorted by name: method, route, status
     assert counts[("GET", "/config/openvidu-publicurl", "200")] == 1

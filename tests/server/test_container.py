@@ -159,3 +159,12 @@ def test_healthcheck_configuration_error_is_status_2(argv: list[str]) -> None:
         env={"PATH": os.environ.get("PATH", "")},
     )
     assert result.returncode == 2 and "healthcheck:" in result.stderr
+
+
+def test_hand_over_reports_a_folder_it_cannot_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    good = tmp_path / "good"
+    assert hand_over([blocker / "sub", good], os.getuid(), os.getgid()) == []
+    assert good.is_dir()
+    assert f"cannot prepare {blocker / 'sub'}" in capsys.readouterr().err
