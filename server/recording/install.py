@@ -3,14 +3,18 @@ notifications through signaling, and the recorder of each output mode."""
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
-from server.recording.composed import ComposedRecorders
+from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
 from server.recording.kurento import AudioCompositeRecorder, IndividualRecorder
 from server.recording.manager import RecordingConfig, RecordingManager
 from server.recording.model import Recording
@@ -29,6 +33,15 @@ class SignalingNotifier:
 
     async def recording_stopped(self, session_id: str, recording_id: str, name: str, reason: str) -> None:
         await self.service.notify_recording(session_id, p.recording_stopped(recording_id, name, reason))
+
+
+LAYOUT_PAGES = {"best-fit": "best-fit.html"}
+
+
+async def layout_page(request: Request) -> Response:
+    """This server's own BEST_FIT layout page (package data), opened by the COMPOSED recorder's browser."""
+    body = resources.files("server.recording").joinpath("layouts", LAYOUT_PAGES["best-fit"]).read_bytes()
+    return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
 
 
 class _Component:
@@ -79,4 +92,5 @@ def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
     service.recording = manager
     runtime.add_component(_Component(manager, composed))
     app.state.recordings = manager
+    app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
     return manager

@@ -36,3 +36,18 @@ def decodes(path: Path) -> bool:
         check=False,
     )
     return done.returncode == 0
+
+
+def max_volume(path: Path) -> float:
+    """ffmpeg volumedetect's max_volume (dB) of the audio; -91 dB is digital silence."""
+    done = subprocess.run(
+        ["ffmpeg", "-v", "info", "-i", str(path), "-af", "volumedetect", "-vn", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=PROBE_TIMEOUT,
+        check=False,
+    )
+    for line in done.stderr.splitlines():
+        if "max_volume:" in line:
+            return float(line.split("max_volume:")[1].split()[0])
+    return -91.0

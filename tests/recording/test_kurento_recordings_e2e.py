@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
 from tests.events.webhook_receiver import WebhookReceiver
-from tests.recording.media_checks import decodes, ffprobe, stream_types
+from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.support.browser import Browser, Page, StaticServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
@@ -199,5 +199,6 @@ def test_composed_audio_only_recording(browser: Browser, pages: StaticServer, tm
             assert probe["streams"][0]["codec_name"] == "opus"
             assert final["size"] == (folder / "mix.webm").stat().st_size
             assert decodes(folder / "mix.webm")
+            assert max_volume(folder / "mix.webm") > -30.0  # the fake microphones' beeps, mixed
         finally:
             close_pages(a, b)
