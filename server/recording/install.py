@@ -4,6 +4,7 @@ notifications through signaling, and the recorder of each output mode."""
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,6 +15,8 @@ from starlette.routing import Route
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
+from server.media.servers import MediaServers
+from server.recording.checks import check_media_server_writes
 from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
 from server.recording.kurento import AudioCompositeRecorder, IndividualRecorder
 from server.recording.manager import RecordingConfig, RecordingManager
@@ -22,6 +25,7 @@ from server.recording.recorder import Recorder
 from server.rpc import protocol as p
 from server.rpc.service import SignalingService
 from server.runtime import Runtime
+from server.settings import Settings
 
 
 class SignalingNotifier:
@@ -45,11 +49,22 @@ async def layout_page(request: Request) -> Response:
 
 
 class _Component:
-    def __init__(self, manager: RecordingManager, composed: ComposedRecorders) -> None:
+    def __init__(
+        self, manager: RecordingManager, composed: ComposedRecorders, settings: Settings, media: Any
+    ) -> None:
         self.manager = manager
         self.composed = composed
+        self.settings = settings
+        self.media = media
 
     async def start(self) -> None:
+        if self.settings.openvidu_recording and isinstance(self.media, MediaServers):
+            folder = Path(self.settings.openvidu_recording_path).expanduser()
+            for choice in self.media.choices():
+                if choice.connection.connected:
+                    await check_media_server_writes(
+                        choice.connection, folder, self.settings.openvidu_recording_media_timeout
+                    )
         await self.manager.start_component()
 
     async def stop(self) -> None:
@@ -90,7 +105,7 @@ def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
         SignalingNotifier(service),
     )
     service.recording = manager
-    runtime.add_component(_Component(manager, composed))
+    runtime.add_component(_Component(manager, composed, settings, getattr(app.state, "media_servers", None)))
     app.state.recordings = manager
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
     return manager
