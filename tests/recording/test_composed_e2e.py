@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
 from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
-from tests.support.browser import Browser, StaticServer
+from tests.support.browser import OPENVIDU_BROWSER_BUNDLES, Browser, StaticServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
@@ -120,3 +121,67 @@ def test_composed_video_recording(
             assert max_volume(folder / "call.mp4") > -30.0  # the fake microphone's beeps, not silence
         finally:
             close_pages(a)
+
+
+CUSTOM_LAYOUT = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<style>body{margin:0;background:#000} video{width:100%;height:100vh;object-fit:cover}</style></head>
+<body><div id="videos"></div>
+<script src="openvidu-browser-2.11.0.js"></script>
+<script>
+  // The custom layout of the OpenVidu 2.11 docs: read the session and secret, join as recorder, subscribe.
+  var url = new URL(window.location.href);
+  var SESSION_ID = url.searchParams.get('sessionId');
+  var SECRET = url.searchParams.get('secret');
+  var OV = new OpenVidu();
+  var session = OV.initSession();
+  session.on('streamCreated', function (event) { session.subscribe(event.stream, 'videos'); });
+  session.connect('wss://' + location.hostname + ':' + location.port + '?sessionId=' + SESSION_ID +
+    '&secret=' + SECRET + '&recorder=true');
+</script></body></html>
+"""
+
+
+def test_two_composed_recordings_at_once_one_with_a_custom_layout(
+    browser: Browser, pages: StaticServer, tmp_path: Path
+) -> None:
+    recordings, layouts = tmp_path / "recordings", tmp_path / "layouts"
+    (layouts / "mine").mkdir(parents=True)
+    (layouts / "mine" / "index.html").write_text(CUSTOM_LAYOUT)
+    shutil.copy(OPENVIDU_BROWSER_BUNDLES["2.11"], layouts / "mine" / "openvidu-browser-2.11.0.js")
+    extra = {
+        "openvidu.recording": True,
+        "openvidu.recording.path": str(recordings),
+        "openvidu.recording.custom-layout": str(layouts),
+    }
+    with media_server_stack(extra) as (server, _kms):
+        first, second = new_session(server), new_session(server)
+        a = browser.open(pages.page_url("2.11"))
+        b = browser.open(pages.page_url("2.10"))
+        try:
+            connect(a, new_token(server, first), "ann")
+            connect(b, new_token(server, second), "bob")
+            a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
+            b.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
+            composed = {"outputMode": "COMPOSED", "resolution": "320x240"}
+            with server.client(timeout=60.0) as http:
+                one = http.post("/api/recordings/start", json={"session": first, **composed})
+                two = http.post(
+                    "/api/recordings/start",
+                    json={"session": second, **composed, "recordingLayout": "CUSTOM", "customLayout": "mine"},
+                )
+                assert one.status_code == 200 and two.status_code == 200, one.text + two.text
+                assert two.json()["recordingLayout"] == "CUSTOM" and two.json()["customLayout"] == "mine"
+                assert wait_event(a, "recordingStarted")["id"] == first
+                assert wait_event(b, "recordingStarted")["id"] == second
+                time.sleep(RECORD_SECONDS)
+                finals = [http.post(f"/api/recordings/stop/{sid}").json() for sid in (first, second)]
+            for sid, final in zip((first, second), finals, strict=True):
+                assert final["status"] == "ready" and final["resolution"] == "320x240", final
+                video = recordings / sid / f"{sid}.mp4"
+                assert stream_types(ffprobe(video)) == ["audio", "video"]
+                assert lit_fraction(video, final["duration"] - 0.5) > 0.5, sid
+            assert finals[1]["customLayout"] == "mine"
+            assert recorder_processes() == []
+        finally:
+            close_pages(a, b)
