@@ -56,6 +56,8 @@ def check_recording_settings(settings: Settings) -> None:
         "openvidu.recording.custom-layout", Path(settings.openvidu_recording_custom_layout).expanduser()
     )
     missing = missing_programs()
+    if settings.openvidu_recording_composed_recorder:  # the agent captures; this server only probes
+        missing = {name: pkg for name, pkg in missing.items() if name in ("ffmpeg", "ffprobe")}
     if missing:
         packages = " ".join(sorted(set(missing.values())))
         raise SettingsError(

@@ -10,10 +10,14 @@ After the stop: ffprobe gives duration, size, real resolution and tracks (no vid
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote, urlencode
+
+import httpx
 
 from server.core.enums import RecordingLayout
 from server.recording.local import CaptureSpec, LocalCapture
@@ -26,6 +30,8 @@ from server.settings import Settings
 log = logging.getLogger(__name__)
 
 BEST_FIT_PATH = "/layouts/best-fit/index.html"
+AGENT_SLACK_SECONDS = 10.0
+KILL_TIMEOUT_SECONDS = 10.0
 
 
 def layout_url(settings: Settings, public_url: str, recording: Recording) -> str:
@@ -53,6 +59,71 @@ def layout_url(settings: Settings, public_url: str, recording: Recording) -> str
     return f"{scheme}://{auth}{host}{path}?{query}"
 
 
+class Capture(Protocol):
+    async def start(self, start_timeout: float) -> None: ...
+
+    async def stop(self, timeout: float) -> bool: ...
+
+    async def kill(self) -> None: ...
+
+
+class RemoteCapture:
+    """A capture run by the recorder agent (:mod:`.agent`) on the shared recordings volume."""
+
+    def __init__(self, base_url: str, secret: str, capture_id: str, spec: CaptureSpec, relative: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = ("OPENVIDUAPP", secret)
+        self.capture_id = capture_id
+        self.spec = spec
+        self.relative = relative
+        self.running = False
+
+    def _client(self, timeout: float) -> httpx.AsyncClient:
+        return httpx.AsyncClient(auth=self.auth, timeout=timeout + AGENT_SLACK_SECONDS, verify=False)
+
+    async def start(self, start_timeout: float) -> None:
+        body = {
+            "id": self.capture_id,
+            "url": self.spec.url,
+            "width": self.spec.width,
+            "height": self.spec.height,
+            "audio": self.spec.audio,
+            "output": self.relative,
+            "startTimeout": start_timeout,
+        }
+        try:
+            async with self._client(start_timeout) as client:
+                response = await client.post(f"{self.base_url}/captures", json=body)
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"recorder agent {self.base_url} unreachable: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RuntimeError(f"recorder agent answered {response.status_code}: {response.text[:500]}")
+        self.running = True
+
+    async def stop(self, timeout: float) -> bool:
+        if not self.running:
+            return False
+        self.running = False
+        try:
+            async with self._client(timeout) as client:
+                response = await client.post(
+                    f"{self.base_url}/captures/{quote(self.capture_id, safe='')}/stop",
+                    json={"timeout": timeout},
+                )
+            return response.status_code == 200 and bool(response.json().get("finished"))
+        except (httpx.HTTPError, ValueError) as exc:
+            log.error("recorder agent stop of %s failed: %r", self.capture_id, exc)
+            return False
+
+    async def kill(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        with contextlib.suppress(httpx.HTTPError):
+            async with self._client(KILL_TIMEOUT_SECONDS) as client:
+                await client.delete(f"{self.base_url}/captures/{quote(self.capture_id, safe='')}")
+
+
 class ComposedVideoRecorder:
     def __init__(
         self,
@@ -67,14 +138,24 @@ class ComposedVideoRecorder:
         self.evict = evict
         self.output = folder / f"{recording.name}.mp4"
         width, height = (int(v) for v in recording.properties.resolution.split("x"))
-        self.capture = LocalCapture(
-            CaptureSpec(
-                url=layout_url(owner.settings, owner.public_url, recording),
-                width=width,
-                height=height,
-                audio=recording.properties.has_audio,
-                output=self.output,
+        spec = CaptureSpec(
+            url=layout_url(owner.settings, owner.public_url, recording),
+            width=width,
+            height=height,
+            audio=recording.properties.has_audio,
+            output=self.output,
+        )
+        agent = owner.settings.openvidu_recording_composed_recorder
+        self.capture: Capture = (
+            RemoteCapture(
+                agent,
+                owner.settings.openvidu_secret,
+                recording.id,
+                spec,
+                f"{recording.id}/{self.output.name}",
             )
+            if agent
+            else LocalCapture(spec)
         )
 
     async def start(self, sources: list[StreamSource]) -> None:

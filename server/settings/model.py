@@ -84,6 +84,7 @@ class Settings:
     openvidu_recording_custom_layout: str = "/opt/openvidu/custom-layout"
     openvidu_recording_autostop_timeout: int = 120
     openvidu_recording_composed_url: str = ""
+    openvidu_recording_composed_recorder: str = ""
     openvidu_recording_media_timeout: float = 5.0
     openvidu_recording_composed_start_timeout: float = 20.0
     openvidu_recording_composed_stop_timeout: float = 30.0
@@ -296,6 +297,14 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_recording_composed_url",
         UrlKind(("http", "https")),
         "Base URL the recording container opens instead of the public URL.",
+    ),
+    PropertySpec(
+        "openvidu.recording.composed-recorder",
+        "openvidu_recording_composed_recorder",
+        UrlKind(("http", "https")),
+        "Recorder agent running COMPOSED video captures (docker-compose: http://openvidu-recorder:4500); "
+        "empty = a local process group (Xvfb, PulseAudio, Chromium, ffmpeg) per recording.",
+        True,
     ),
     PropertySpec(
         "openvidu.recording.media-timeout",

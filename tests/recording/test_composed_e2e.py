@@ -6,18 +6,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
 from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
 from tests.support.browser import OPENVIDU_BROWSER_BUNDLES, Browser, StaticServer
+from tests.support.procs import REPO_ROOT, free_port, wait_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
@@ -185,3 +189,61 @@ def test_two_composed_recordings_at_once_one_with_a_custom_layout(
             assert recorder_processes() == []
         finally:
             close_pages(a, b)
+
+
+def test_composed_recording_through_the_recorder_agent(
+    browser: Browser, pages: StaticServer, tmp_path: Path
+) -> None:
+    """The docker-compose layout without Docker: the capture runs in the recorder agent process (its own
+    container there), writing into the shared recordings folder; the server probes and seals it."""
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    port = free_port()
+    env = dict(os.environ, OPENVIDU_SECRET="AgentSecret")
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "server.recording.agent", "--host", "127.0.0.1", "--port", str(port),
+         "--recordings-path", str(recordings), "--max-captures", "1"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(port, proc=agent)  # type: ignore[arg-type]
+        agent_url = f"http://127.0.0.1:{port}"
+        assert httpx.post(f"{agent_url}/captures", json={}).status_code == 401
+        bad = httpx.post(f"{agent_url}/captures", json={"id": "x"}, auth=("OPENVIDUAPP", "AgentSecret"))
+        assert bad.status_code == 400 and "url" in bad.json()["error"]
+        escape = {"id": "x", "url": "https://a", "width": 320, "height": 240, "audio": False,
+                  "output": "../x.mp4", "startTimeout": 5}  # fmt: skip
+        assert (
+            httpx.post(f"{agent_url}/captures", json=escape, auth=("OPENVIDUAPP", "AgentSecret")).status_code
+            == 400
+        )
+        extra = {
+            "openvidu.secret": "AgentSecret",
+            "openvidu.recording": True,
+            "openvidu.recording.path": str(recordings),
+            "openvidu.recording.composed-recorder": agent_url,
+        }
+        with media_server_stack(extra) as (server, _kms):
+            sid = new_session(server)
+            a = browser.open(pages.page_url("2.11"))
+            try:
+                connect(a, new_token(server, sid), "ann")
+                a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
+                with server.client(timeout=60.0) as http:
+                    body = {"session": sid, "outputMode": "COMPOSED", "resolution": "320x240"}
+                    assert http.post("/api/recordings/start", json=body).status_code == 200
+                    assert httpx.get(f"{agent_url}/health").json() == {"captures": 1}
+                    assert wait_event(a, "recordingStarted")["id"] == sid
+                    time.sleep(RECORD_SECONDS)
+                    final = http.post(f"/api/recordings/stop/{sid}").json()
+                assert final["status"] == "ready" and final["resolution"] == "320x240", final
+                video = recordings / sid / f"{sid}.mp4"
+                assert stream_types(ffprobe(video)) == ["audio", "video"]
+                assert lit_fraction(video, final["duration"] - 0.5) > 0.5
+                assert httpx.get(f"{agent_url}/health").json() == {"captures": 0}
+            finally:
+                close_pages(a)
+    finally:
+        agent.terminate()
+        agent.wait(15)
+    assert recorder_processes() == []
