@@ -33,11 +33,19 @@ START_PATH = "/api/recordings/start"
 TYPE_ERROR = "Type error in some parameter"
 SESSION_MANDATORY = '"session" parameter is mandatory'
 BAD_RESOLUTION = 'Wrong "resolution" parameter. Acceptable values from 100 to 1999 for both width and height'
+MAX_NAME_LENGTH = 200
+BAD_NAME = 'Parameter "name" must be usable as a file name (no "/", "\\" or NUL, at most 200 characters)'
 NO_TRACKS = 'Cannot start a recording with both "hasAudio" and "hasVideo" set to false'
 # FormatChecker#isAcceptableRecordingResolution (2.10/2.11): W and H each 100-1999, no leading zero.
 RESOLUTION_RE = re.compile(r"^(?!(0))(([0-9]{3})|1([0-9]{3}))x(?!0)(([0-9]{3})|1([0-9]{3}))$")
 _STRING_KEYS = ("session", "name", "outputMode", "resolution", "recordingLayout", "customLayout")
 _BOOL_KEYS = ("hasAudio", "hasVideo")
+
+
+def usable_file_name(name: str) -> bool:
+    """2.10/2.11 take any name and make ``<name>.<ext>`` of it: refuse only what cannot be a file name in the
+    recording's folder (a path, a NUL, ``.``/``..``, over 200 characters)."""
+    return len(name) <= MAX_NAME_LENGTH and name not in (".", "..") and not any(c in name for c in "/\\\0")
 
 
 def acceptable_resolution(value: str) -> bool:
@@ -64,6 +72,8 @@ def _check_start(params: dict[str, Any]) -> Response | tuple[str, OutputMode | N
     session_id = values["session"]
     if session_id is None:
         return error_response(400, SESSION_MANDATORY, START_PATH)
+    if values["name"] and not usable_file_name(values["name"]):
+        return error_response(400, BAD_NAME, START_PATH)
     output_mode: OutputMode | None = None
     if values["outputMode"]:
         try:

@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_ty
 from tests.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
 from tests.support.browser import OPENVIDU_BROWSER_BUNDLES, Browser, StaticServer
 from tests.support.procs import REPO_ROOT, free_port, wait_port
+from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
@@ -39,6 +42,20 @@ def pages() -> Iterator[StaticServer]:
 def browser() -> Iterator[Browser]:
     with Browser() as b:
         yield b
+
+
+def poll_while_starting(server: ServerProcess, sid: str, starting: Future[Any]) -> dict[str, Any]:
+    with server.client() as http:
+        while not starting.done():
+            got = http.get(f"/api/recordings/{sid}")
+            if got.status_code == 200 and got.json()["status"] == "starting":
+                return {
+                    "get": "starting",
+                    "stop": http.post(f"/api/recordings/stop/{sid}").status_code,
+                    "delete": http.delete(f"/api/recordings/{sid}").status_code,
+                }
+            time.sleep(0.05)
+    return {"get": "never seen"}
 
 
 def lit_fraction(video: Path, at: float) -> float:
@@ -81,8 +98,12 @@ def test_composed_video_recording(
             connect(a, new_token(server, sid), "ann")
             a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
             body = {"session": sid, "outputMode": "COMPOSED", "resolution": "640x480", "name": "call"}
-            with server.client(timeout=60.0) as http:
-                started = http.post("/api/recordings/start", json=body)
+            with server.client(timeout=60.0) as http, ThreadPoolExecutor(1) as pool:
+                starting = pool.submit(http.post, "/api/recordings/start", json=body)
+                seen = poll_while_starting(server, sid, starting)
+                # while the recorder starts: GET says starting, stop is 406, delete is 409
+                assert seen["get"] == "starting" and seen["stop"] == 406 and seen["delete"] == 409, seen
+                started = starting.result()
                 t0 = time.monotonic()
                 assert started.status_code == 200, started.text + server.log_text()[-3000:]
                 rec = started.json()

@@ -218,6 +218,10 @@ def test_start_type_errors(api: httpx.Client, body: dict[str, object]) -> None:
 
 def test_start_validation_order(api: httpx.Client) -> None:
     assert_error(api.post(START, json={"name": "x"}), 400, '"session" parameter is mandatory')
+    # Names become file names: a path is refused (2.11 took any name; 2.16+ refuse even more)
+    for bad_name in ("../escape", "a/b", "..", "x" * 201):
+        response = api.post(START, json={"session": "nope", "name": bad_name})
+        assert response.status_code == 400 and "file name" in response.json()["message"], bad_name
     assert_error(api.post(START, json={"session": "nope", "outputMode": "MP4"}), 400, TYPE_ERROR)
     # Resolution and layout are only checked when the request says COMPOSED explicitly.
     composed = {"session": "nope", "outputMode": "COMPOSED"}
