@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -267,4 +268,60 @@ def test_composed_recording_through_the_recorder_agent(
     finally:
         agent.terminate()
         agent.wait(15)
+    assert recorder_processes() == []
+
+
+def test_always_mode_composed_recording_stops_automatically(
+    browser: Browser, pages: StaticServer, tmp_path: Path
+) -> None:
+    """ALWAYS: the first publish records with the session's defaults (COMPOSED, BEST_FIT, 1920x1080); when the
+    last participant leaves, only the RECORDER remains, and the autostop closes the session (automaticStop)."""
+    recordings, cdr_dir = tmp_path / "recordings", tmp_path / "cdr"
+    extra = {
+        "openvidu.recording": True,
+        "openvidu.recording.path": str(recordings),
+        "openvidu.recording.autostop-timeout": 2,
+        "openvidu.cdr": True,
+        "openvidu.cdr.path": str(cdr_dir),
+    }
+    with media_server_stack(extra) as (server, _kms):
+        with server.client() as http:
+            sid = http.post("/api/sessions", json={"recordingMode": "ALWAYS"}).json()["id"]
+        a = browser.open(pages.page_url("2.10"))
+        try:
+            connect(a, new_token(server, sid), "ann")
+            a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
+            assert wait_event(a, "recordingStarted")["id"] == sid
+            time.sleep(RECORD_SECONDS)
+            a.eval("ovLeave()")
+        finally:
+            close_pages(a)
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and status not in ("ready", "failed"):
+            with server.client() as http:
+                got = http.get(f"/api/recordings/{sid}")
+                status = got.json()["status"] if got.status_code == 200 else None
+            time.sleep(0.2)
+        final = got.json()
+        assert final["status"] == "ready", final
+        assert final["resolution"] == "1920x1080" and final["recordingLayout"] == "BEST_FIT"
+        probe = ffprobe(recordings / sid / f"{sid}.mp4")
+        video = next(s for s in probe["streams"] if s["codec_type"] == "video")
+        assert (video["width"], video["height"]) == (1920, 1080)
+        with server.client() as http:
+            deadline = time.monotonic() + 20
+            while http.get(f"/api/sessions/{sid}").status_code != 404 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert http.get(f"/api/sessions/{sid}").status_code == 404
+    (cdr_file,) = list(cdr_dir.iterdir())
+    lines = [json.loads(line) for line in cdr_file.read_text().splitlines()]
+    destroyed = [line["sessionDestroyed"] for line in lines if "sessionDestroyed" in line]
+    assert [d["reason"] for d in destroyed] == ["automaticStop"]
+    statuses = [
+        (line["recordingStatusChanged"]["status"], line["recordingStatusChanged"].get("reason"))
+        for line in lines
+        if "recordingStatusChanged" in line
+    ]
+    assert statuses == [("started", None), ("stopped", "automaticStop"), ("ready", "automaticStop")]
     assert recorder_processes() == []
