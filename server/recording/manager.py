@@ -355,20 +355,24 @@ class RecordingManager:
             await entry.recorder.remove_stream(participant.connection_id)
 
     async def recorder_subscribed(self, session: Session) -> None:
-        """The RECORDER's first subscription: ``recordingStarted`` of a COMPOSED video recording."""
+        """The RECORDER's first subscription: ``recordingStarted`` of a COMPOSED video recording. Never waits
+        (the RECORDER's own answer must not be delayed): a start still running announces when it is done."""
         recording = self.of_session(session.session_id)
         entry = self._active.get(recording.id) if recording is not None else None
         if entry is None or entry.announced:
             return
+        entry.announced = True
         if entry.starting:
-            await entry.started.wait()
-            if entry.recording.id not in self._active:
-                return
-        if not entry.announced:
-            entry.announced = True
+            self._spawn(self._announce_when_started(session.session_id, entry))
+        else:
             await self.notifier.recording_started(
                 session.session_id, entry.recording.id, entry.recording.name
             )
+
+    async def _announce_when_started(self, session_id: str, entry: _Active) -> None:
+        await entry.started.wait()
+        if entry.recording.id in self._active:
+            await self.notifier.recording_started(session_id, entry.recording.id, entry.recording.name)
 
     async def session_closing(self, session: Session, reason: EndReason) -> None:
         """The session is being closed (everyone evicted): stop its recording with the final reason."""
