@@ -252,3 +252,31 @@ async def test_media_server_killed_during_an_individual_recording(
             assert published["id"]
         finally:
             await clients.close()
+
+
+@pytest.mark.parametrize("kms_version", ["6.18.0", "7.3.0"])
+async def test_kurento_recorders_on_6x_and_7x(tmp_path: Path, kms_version: str) -> None:
+    """INDIVIDUAL and COMPOSED audio-only on a media server speaking Kurento 6.x or 7.x (event names differ)."""
+    with MinikmsProcess(kms_version=kms_version) as kms, ServerProcess(overrides(kms, tmp_path)) as server:
+        clients = Clients(server)
+        try:
+            sid = new_session(server)
+            pub, _ = await clients.joined(sid)
+            await pub.call("publishVideo", publish_params(await sdp_offer()))
+            for body, recording_id in (
+                ({"outputMode": "INDIVIDUAL"}, sid),
+                ({"outputMode": "COMPOSED", "hasVideo": False}, f"{sid}-1"),
+            ):
+                with server.client() as http:
+                    started = http.post(START, json={"session": sid, **body})
+                    assert started.status_code == 200, started.text
+                    await asyncio.sleep(1.0)
+                    final = http.post(f"/api/recordings/stop/{recording_id}").json()
+                assert final["id"] == recording_id
+                if recording_id == sid:  # INDIVIDUAL: times from the Recording/Stopped events of that version
+                    assert final["status"] == "ready" and final["duration"] >= 0.9, final
+                else:  # the SDP-only publisher sends no sound: an empty mix is failed
+                    assert final["status"] in ("ready", "failed")
+            assert (tmp_path / "recordings" / sid / f"{sid}.zip").exists()
+        finally:
+            await clients.close()
