@@ -325,3 +325,54 @@ def test_always_mode_composed_recording_stops_automatically(
     ]
     assert statuses == [("started", None), ("stopped", "automaticStop"), ("ready", "automaticStop")]
     assert recorder_processes() == []
+
+
+def wait_no_recorder_processes(timeout: float = 15.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    left = recorder_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = recorder_processes()
+    return left
+
+
+def test_recorder_processes_end_on_a_failed_start_and_with_a_killed_server(
+    browser: Browser, pages: StaticServer, tmp_path: Path
+) -> None:
+    recordings = tmp_path / "recordings"
+    body = {"outputMode": "COMPOSED", "resolution": "320x240"}
+    # a start that cannot finish in time: 500, failed on disk, the process group is gone
+    extra = {
+        "openvidu.recording": True,
+        "openvidu.recording.path": str(recordings),
+        "openvidu.recording.composed-start-timeout": 0.01,
+    }
+    with media_server_stack(extra) as (server, _kms):
+        sid = new_session(server)
+        a = browser.open(pages.page_url("2.11"))
+        try:
+            connect(a, new_token(server, sid), "ann")
+            with server.client(timeout=60.0) as http:
+                failed = http.post("/api/recordings/start", json={"session": sid, **body})
+                assert failed.status_code == 500 and "did not start" in failed.text, failed.text
+                assert http.get(f"/api/recordings/{sid}").json()["status"] == "failed"
+                assert http.get(f"/api/sessions/{sid}").json()["recording"] is False
+            assert wait_no_recorder_processes() == []
+        finally:
+            close_pages(a)
+    # the server killed (SIGKILL) mid-recording: its children die with it (PR_SET_PDEATHSIG)
+    with media_server_stack({"openvidu.recording": True, "openvidu.recording.path": str(recordings)}) as (
+        server,
+        _kms,
+    ):
+        sid = new_session(server)
+        a = browser.open(pages.page_url("2.11"))
+        try:
+            connect(a, new_token(server, sid), "ann")
+            with server.client(timeout=60.0) as http:
+                assert http.post("/api/recordings/start", json={"session": sid, **body}).status_code == 200
+            assert recorder_processes() != []
+            server.kill()
+            assert wait_no_recorder_processes() == []
+        finally:
+            close_pages(a)
