@@ -163,3 +163,16 @@ def test_names_that_cannot_be_file_names() -> None:
     assert usable_file_name("my meeting 2019-07-29")
     for bad in ("a/b", "a\\b", ".", "..", "a\0b", "x" * 201):
         assert not usable_file_name(bad)
+
+
+def test_recorder_image_installs_every_program_and_runs_the_agent() -> None:
+    from server.recording.local import PROGRAMS
+    from tests.support.procs import REPO_ROOT
+
+    dockerfile = (REPO_ROOT / "docker" / "recorder.Dockerfile").read_text()
+    install = dockerfile[dockerfile.index("apt-get install") : dockerfile.index("rm -rf /var/lib/apt/lists")]
+    assert set(PROGRAMS.values()) <= set(install.split())
+    assert 'ENTRYPOINT ["openvidu-recorder"]' in dockerfile
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    assert 'openvidu-recorder = "server.recording.agent:main"' in pyproject
+    assert '"recording/layouts/*.html"' in pyproject
