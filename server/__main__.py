@@ -23,6 +23,7 @@ import uvicorn
 
 from server.app import create_app
 from server.http.tls import tls_files
+from server.recording.checks import check_recording_settings
 from server.reexec import LISTEN_FD_ENV, abort_idle_http, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
@@ -112,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args, os.environ)
         state_dir = prepare_state_dir(settings)
+        check_recording_settings(settings)
         tls = (
             tls_files(settings, state_dir, _public_hostnames(settings))
             if settings.server_ssl_enabled

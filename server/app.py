@@ -20,6 +20,7 @@ from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
 from server.observability.install import install_metrics
 from server.observability.rest import RestMetricsMiddleware
+from server.recording.install import install_recording
 from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
@@ -115,6 +116,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     )
     app.state.runtime = rt
     install_signaling(app, rt)
+    install_recording(app, rt)
     install_pro(app, rt)
     install_metrics(app, rt)
     return app

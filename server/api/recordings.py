@@ -1,26 +1,20 @@
-"""``/api/recordings`` (spec §3.8-§3.12): the REST surface of the recording module.
-
-This server has no recording engine yet, so no recording is ever started or stopped here; what the original
-does without one is reproduced exactly:
+"""``/api/recordings`` (spec §3.8-§3.12): the 2.11 REST surface over :class:`server.recording.manager.RecordingManager`.
 
 - ``POST /api/recordings/start`` runs OpenVidu 2.11's checks in its order (501 while ``openvidu.recording`` is
-  false, then 400/422/409/406/404 as §3.8 lists). A request that passes them all gets the original's failure
-  answer for a start that cannot happen: 500 with a plain-text ``Error starting recording: ...`` body.
-- ``POST /api/recordings/stop/<id>`` is 404 (no recording is started or starting).
-- ``GET``/``DELETE`` work on the recordings folder, as the original: every ``<path>/<id>/.recording.<id>``
-  file is one recording (§9.2), so recordings made earlier (or by another server) are listed, read and deleted.
-  The original refuses (409) to delete only the recordings it is running itself (its in-memory started/starting
-  maps), not a file that merely says ``started`` (left by a crash); with no recording running here, a
-  recording found on disk is always deleted.
+  false, then 400/422/409/406/404 as §3.8 lists), applies 2.11's defaults (layout and resolution only when the
+  body says ``COMPOSED`` explicitly) and starts; a recorder failure is 500 ``Error starting recording: ...``.
+- ``POST /api/recordings/stop/<id>``: 406 while starting, 404 unknown, 409 session not recorded, else 200 with
+  the final Recording (``ready``/``failed``: the processing is synchronous, as CE 2.11).
+- ``GET``/``DELETE`` work on the recordings folder: every ``<path>/<id>/.recording.<id>`` file is one recording
+  (§9.2), so recordings made earlier (or by another server) are listed, read and deleted. Only recordings this
+  server is running are refused (409), as the original's in-memory maps.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import shutil
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -30,53 +24,32 @@ from server.api.body import json_object
 from server.api.errors import JSON, bare, error_response
 from server.core.enums import MediaMode, OutputMode, RecordingLayout
 from server.core.serialize import dumps
+from server.core.sessions import Session
+from server.recording.manager import DeleteOutcome, RecordingManager, StartError, StopOutcome
+from server.recording.model import DEFAULT_RESOLUTION, RecordingProperties
 from server.runtime import runtime_of
 
 START_PATH = "/api/recordings/start"
 TYPE_ERROR = "Type error in some parameter"
 SESSION_MANDATORY = '"session" parameter is mandatory'
 BAD_RESOLUTION = 'Wrong "resolution" parameter. Acceptable values from 100 to 1999 for both width and height'
+MAX_NAME_LENGTH = 200
+BAD_NAME = 'Parameter "name" must be usable as a file name (no "/", "\\" or NUL, at most 200 characters)'
 NO_TRACKS = 'Cannot start a recording with both "hasAudio" and "hasVideo" set to false'
-NO_ENGINE = "this server has no recording engine (openvidu.recording is accepted but not implemented)"
-METADATA_PREFIX = ".recording."
 # FormatChecker#isAcceptableRecordingResolution (2.10/2.11): W and H each 100-1999, no leading zero.
 RESOLUTION_RE = re.compile(r"^(?!(0))(([0-9]{3})|1([0-9]{3}))x(?!0)(([0-9]{3})|1([0-9]{3}))$")
 _STRING_KEYS = ("session", "name", "outputMode", "resolution", "recordingLayout", "customLayout")
 _BOOL_KEYS = ("hasAudio", "hasVideo")
 
 
+def usable_file_name(name: str) -> bool:
+    """2.10/2.11 take any name and make ``<name>.<ext>`` of it: refuse only what cannot be a file name in the
+    recording's folder (a path, a NUL, ``.``/``..``, over 200 characters)."""
+    return len(name) <= MAX_NAME_LENGTH and name not in (".", "..") and not any(c in name for c in "/\\\0")
+
+
 def acceptable_resolution(value: str) -> bool:
     return RESOLUTION_RE.match(value) is not None
-
-
-def _folder(request: Request) -> Path:
-    return Path(runtime_of(request).settings.openvidu_recording_path).expanduser()
-
-
-def _valid_id(recording_id: str) -> bool:
-    return recording_id not in ("", ".", "..") and "/" not in recording_id and "\\" not in recording_id
-
-
-def read_recording(folder: Path, recording_id: str) -> dict[str, Any] | None:
-    """The Recording JSON stored in ``<folder>/<id>/.recording.<id>`` (key order kept), or None."""
-    if not _valid_id(recording_id):
-        return None
-    path = folder / recording_id / (METADATA_PREFIX + recording_id)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
-
-
-def all_recordings(folder: Path) -> list[dict[str, Any]]:
-    """One entry per sub-folder holding a readable ``.recording.<folder name>`` file."""
-    try:
-        entries = sorted(entry for entry in folder.iterdir() if entry.is_dir())
-    except OSError:
-        return []
-    found = (read_recording(folder, entry.name) for entry in entries)
-    return [recording for recording in found if recording is not None]
 
 
 def _json(document: Any) -> Response:
@@ -99,6 +72,8 @@ def _check_start(params: dict[str, Any]) -> Response | tuple[str, OutputMode | N
     session_id = values["session"]
     if session_id is None:
         return error_response(400, SESSION_MANDATORY, START_PATH)
+    if values["name"] and not usable_file_name(values["name"]):
+        return error_response(400, BAD_NAME, START_PATH)
     output_mode: OutputMode | None = None
     if values["outputMode"]:
         try:
@@ -119,6 +94,40 @@ def _check_start(params: dict[str, Any]) -> Response | tuple[str, OutputMode | N
     return session_id, output_mode
 
 
+def _properties(params: dict[str, Any], session: Session, explicit: OutputMode | None) -> RecordingProperties:
+    """2.11's defaults (§2 quirk): layout/resolution/customLayout only when the body says COMPOSED itself."""
+    mode = explicit or session.properties.default_output_mode
+    has_audio = params.get("hasAudio")
+    has_video = params.get("hasVideo")
+    props = RecordingProperties(
+        name=params.get("name") or "",
+        output_mode=mode,
+        has_audio=True if has_audio is None else bool(has_audio),
+        has_video=True if has_video is None else bool(has_video),
+    )
+    if explicit is OutputMode.COMPOSED:
+        layout_value = params.get("recordingLayout")
+        layout = (
+            RecordingLayout(layout_value) if layout_value else session.properties.default_recording_layout
+        )
+        custom = ""
+        if layout is RecordingLayout.CUSTOM:
+            body_custom = params.get("customLayout")
+            custom = body_custom if body_custom is not None else session.properties.default_custom_layout
+        props = replace(
+            props,
+            resolution=params.get("resolution") or DEFAULT_RESOLUTION,
+            recording_layout=layout,
+            custom_layout=custom,
+        )
+    return props
+
+
+def _manager(request: Request) -> RecordingManager:
+    manager: RecordingManager = request.app.state.recordings
+    return manager
+
+
 async def start_recording(request: Request) -> Response:
     params = await json_object(request, required=True)
     assert params is not None
@@ -128,7 +137,7 @@ async def start_recording(request: Request) -> Response:
     checked = _check_start(params)
     if isinstance(checked, Response):
         return checked
-    session_id, _ = checked
+    session_id, output_mode = checked
     session = runtime.sessions.get_session(session_id)
     if session is None or session.closing:
         return bare(404)
@@ -136,34 +145,40 @@ async def start_recording(request: Request) -> Response:
         return bare(409)
     if not session.active or not session.participants:
         return bare(406)
-    return Response(f"Error starting recording: {NO_ENGINE}".encode(), status_code=500, media_type=JSON)
+    try:
+        recording = await _manager(request).start(session, _properties(params, session, output_mode))
+    except StartError as exc:
+        if exc.kind == "conflict":
+            return bare(409)
+        return Response(f"Error starting recording: {exc.message}".encode(), status_code=500, media_type=JSON)
+    return _json(recording.to_json())
 
 
 async def stop_recording(request: Request) -> Response:
-    # Nothing is ever started or starting here (see the module docstring).
-    return bare(404)
+    outcome, recording = await _manager(request).stop(request.path_params["recording_id"])
+    if outcome is StopOutcome.STARTING:
+        return bare(406)
+    if outcome is StopOutcome.NOT_FOUND:
+        return bare(404)
+    if outcome is StopOutcome.NOT_RECORDED or recording is None:
+        return bare(409)
+    return _json(recording.to_json())
 
 
 async def get_recording(request: Request) -> Response:
-    recording = await asyncio.to_thread(read_recording, _folder(request), request.path_params["recording_id"])
+    recording = await asyncio.to_thread(_manager(request).get, request.path_params["recording_id"])
     if recording is None:
         return bare(404)
     return _json(recording)
 
 
 async def list_recordings(request: Request) -> Response:
-    recordings = await asyncio.to_thread(all_recordings, _folder(request))
+    recordings = await asyncio.to_thread(_manager(request).list)
     return _json({"count": len(recordings), "items": recordings})
 
 
-def _delete(folder: Path, recording_id: str) -> int:
-    recording = read_recording(folder, recording_id)
-    if recording is None:
-        return 404
-    shutil.rmtree(folder / recording_id, ignore_errors=True)
-    return 204
-
-
 async def delete_recording(request: Request) -> Response:
-    status = await asyncio.to_thread(_delete, _folder(request), request.path_params["recording_id"])
-    return bare(status)
+    outcome = await asyncio.to_thread(_manager(request).delete, request.path_params["recording_id"])
+    if outcome is DeleteOutcome.ACTIVE:
+        return bare(409)
+    return bare(204 if outcome is DeleteOutcome.DELETED else 404)

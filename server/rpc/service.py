@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from server.core.enums import EndReason, OpenViduRole
 from server.core.ids import connection_id_of_stream
@@ -51,6 +51,20 @@ class SignalingConfig:
 
 
 Handler = Callable[[RpcConnection, p.Request], Awaitable[Any]]
+
+
+class RecordingHooks(Protocol):
+    """What the recording module is told by signaling (server.recording.manager.RecordingManager)."""
+
+    async def stream_published(self, session: Session, participant: Participant) -> None: ...
+
+    async def stream_unpublishing(self, session: Session, participant: Participant) -> None: ...
+
+    async def recorder_subscribed(self, session: Session) -> None: ...
+
+    async def session_closing(self, session: Session, reason: EndReason) -> None: ...
+
+    async def media_lost(self, session: Session) -> None: ...
 
 
 class _SessionMediaListener:
@@ -108,6 +122,7 @@ class SignalingService:
         self._tasks: set[asyncio.Task[Any]] = set()
         # Observability hook (server/observability/signaling.py): each handled request's method and error code (None: ok).
         self.on_outcome: Callable[[str, int | None], None] = _ignore_outcome
+        self.recording: RecordingHooks | None = None
         self._handlers: dict[str, Handler] = {
             "joinRoom": self.join_room,
             "leaveRoom": self.leave_room,
@@ -371,6 +386,8 @@ class SignalingService:
         return _Then({}, close_socket)
 
     async def _release_media(self, session: Session, participant: Participant) -> None:
+        if self.recording is not None and participant.publisher is not None:
+            await self.recording.stream_unpublishing(session, participant)
         media = session.media
         if isinstance(media, MediaSession):
             await media.remove_participant(participant.connection_id)
@@ -428,6 +445,8 @@ class SignalingService:
         await self._unpublish_media(session, participant, reason, notify_owner=True)
 
     async def close_session(self, session: Session, reason: EndReason) -> None:
+        if self.recording is not None:
+            await self.recording.session_closing(session, reason)
         media = session.media
         session.media = None
         if isinstance(media, MediaSession):
@@ -503,6 +522,8 @@ class SignalingService:
             if info is not None and not participant.recorder:
                 note = p.participant_published(participant.connection_id, info)
                 await self.send_to(session.session_id, self._others(session, participant.connection_id), note)
+            if self.recording is not None and participant.publisher is publisher:
+                await self.recording.stream_published(session, participant)
 
         return _Then(result, announce)
 
@@ -520,6 +541,8 @@ class SignalingService:
     async def _unpublish_media(
         self, session: Session, owner: Participant, reason: EndReason, *, notify_owner: bool
     ) -> None:
+        if self.recording is not None and owner.publisher is not None:
+            await self.recording.stream_unpublishing(session, owner)
         media = session.media
         if isinstance(media, MediaSession):
             await media.unpublish(owner.connection_id)
@@ -617,6 +640,8 @@ class SignalingService:
             endpoint = media.endpoint_of(participant.connection_id, owner.connection_id)
             if endpoint is not None:
                 subscriber.endpoint = endpoint.stats
+            if participant.recorder and self.recording is not None:
+                await self.recording.recorder_subscribed(session)
         return {"sdpAnswer": answer}
 
     async def prepare_receive_video_from(self, conn: RpcConnection, req: p.Request) -> Any:
@@ -918,6 +943,8 @@ class SignalingService:
             old = session.media
             if not isinstance(old, MediaSession) or old.server_id != server_id or session.closing:
                 continue
+            if self.recording is not None:
+                await self.recording.media_lost(session)
             session.media = None
             await old.close(remote=False)
             for owner in list(session.participants.values()):
@@ -945,6 +972,8 @@ class SignalingService:
         for session in self.manager.sessions():
             media = session.media
             if isinstance(media, MediaSession) and media.server_id == server_id:
+                if self.recording is not None:
+                    await self.recording.media_lost(session)
                 await media.close(remote=False)
                 await self.manager.close_session(session.session_id, EndReason.MEDIA_SERVER_DISCONNECT)
 

@@ -84,6 +84,11 @@ class Settings:
     openvidu_recording_custom_layout: str = "/opt/openvidu/custom-layout"
     openvidu_recording_autostop_timeout: int = 120
     openvidu_recording_composed_url: str = ""
+    openvidu_recording_composed_recorder: str = ""
+    openvidu_recording_media_timeout: float = 5.0
+    openvidu_recording_composed_start_timeout: float = 20.0
+    openvidu_recording_composed_stop_timeout: float = 30.0
+    openvidu_recording_composed_max: int = 4
     openvidu_streams_video_max_recv_bandwidth: int = 1000
     openvidu_streams_video_min_recv_bandwidth: int = 300
     openvidu_streams_video_max_send_bandwidth: int = 1000
@@ -294,6 +299,42 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_recording_composed_url",
         UrlKind(("http", "https")),
         "Base URL the recording container opens instead of the public URL.",
+    ),
+    PropertySpec(
+        "openvidu.recording.composed-recorder",
+        "openvidu_recording_composed_recorder",
+        UrlKind(("http", "https")),
+        "Recorder agent running COMPOSED video captures (docker-compose: http://openvidu-recorder:4500); "
+        "empty = a local process group (Xvfb, PulseAudio, Chromium, ffmpeg) per recording.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.recording.media-timeout",
+        "openvidu_recording_media_timeout",
+        _SECONDS,
+        "Seconds a media server may take to confirm a RecorderEndpoint started or stopped (Recording/Stopped).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.recording.composed-start-timeout",
+        "openvidu_recording_composed_start_timeout",
+        _SECONDS,
+        "Seconds a COMPOSED video recorder may take to write its first bytes before the start fails.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.recording.composed-stop-timeout",
+        "openvidu_recording_composed_stop_timeout",
+        _SECONDS,
+        "Seconds a COMPOSED video recorder may take to finish its file before the recording is failed.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.recording.composed-max",
+        "openvidu_recording_composed_max",
+        IntKind(minimum=1),
+        "COMPOSED video recordings running at once (each one is a browser and an encoder); more get a 500.",
+        True,
     ),
     PropertySpec(
         "openvidu.streams.video.max-recv-bandwidth",

@@ -218,6 +218,10 @@ def test_start_type_errors(api: httpx.Client, body: dict[str, object]) -> None:
 
 def test_start_validation_order(api: httpx.Client) -> None:
     assert_error(api.post(START, json={"name": "x"}), 400, '"session" parameter is mandatory')
+    # Names become file names: a path is refused (2.11 took any name; 2.16+ refuse even more)
+    for bad_name in ("../escape", "a/b", "..", "x" * 201):
+        response = api.post(START, json={"session": "nope", "name": bad_name})
+        assert response.status_code == 400 and "file name" in response.json()["message"], bad_name
     assert_error(api.post(START, json={"session": "nope", "outputMode": "MP4"}), 400, TYPE_ERROR)
     # Resolution and layout are only checked when the request says COMPOSED explicitly.
     composed = {"session": "nope", "outputMode": "COMPOSED"}
@@ -244,10 +248,54 @@ def test_start_session_states(api: httpx.Client) -> None:
     assert_bare(api.post(START, json={"session": relayed}), 409)  # not ROUTED
 
 
-async def test_start_on_a_joined_session_fails_like_a_failed_start(
-    recording_server: ServerProcess, api: httpx.Client
+async def test_start_and_stop_on_a_joined_session(
+    recording_server: ServerProcess, api: httpx.Client, folders: tuple[Path, Path]
+) -> None:
+    """A session with one connected participant and no stream: INDIVIDUAL starts (started, size 0), the session
+    says recording, a second start is 409, delete is 409 while it runs; the stop answers ready with an empty zip."""
+    sid = api.post("/api/sessions").json()["id"]
+    token = api.post("/api/tokens", json={"session": sid}).json()["token"]
+    client = await RpcClient(f"wss://127.0.0.1:{recording_server.port}/openvidu").open()
+    try:
+        await client.join(token, sid)
+        response = api.post(START, json={"session": sid, "outputMode": "INDIVIDUAL", "name": "solo"})
+        assert response.status_code == 200, response.text
+        started = response.json()
+        assert list(started) == [
+            "id", "name", "outputMode", "sessionId", "createdAt", "size", "duration", "url", "hasAudio",
+            "hasVideo", "status",
+        ]  # fmt: skip
+        assert started["id"] == sid and started["name"] == "solo" and started["status"] == "started"
+        assert started["size"] == 0 and started["duration"] == 0.0 and started["url"] is None
+        assert api.get(f"/api/sessions/{sid}").json()["recording"] is True
+        assert_bare(api.post(START, json={"session": sid}), 409)
+        assert_bare(api.delete(f"/api/recordings/{sid}"), 409)
+        assert api.get(f"/api/recordings/{sid}").json()["status"] == "started"
+        stopped = api.post(f"/api/recordings/stop/{sid}")
+        assert stopped.status_code == 200, stopped.text
+        assert stopped.json()["status"] == "ready"
+        assert_bare(api.post(f"/api/recordings/stop/{sid}"), 404)
+        folder = folders[0] / sid
+        assert sorted(p.name for p in folder.iterdir()) == [f".recording.{sid}", "solo.zip"]
+        assert json.loads((folder / f".recording.{sid}").read_text())["status"] == "ready"
+        assert api.get(f"/api/sessions/{sid}").json()["recording"] is False
+        # The next recording of the same session gets the next free id.
+        again = api.post(START, json={"session": sid, "outputMode": "INDIVIDUAL"})
+        assert (
+            again.status_code == 200
+            and again.json()["id"] == f"{sid}-1"
+            and again.json()["name"] == f"{sid}-1"
+        )
+        assert api.post(f"/api/recordings/stop/{sid}-1").status_code == 200
+    finally:
+        await client.close()
+
+
+async def test_a_failed_start_is_500_with_a_text_body(
+    recording_server: ServerProcess, api: httpx.Client, folders: tuple[Path, Path]
 ) -> None:
     sid = api.post("/api/sessions").json()["id"]
+    (folders[0] / sid).write_text("a file where the recording folder should go")
     token = api.post("/api/tokens", json={"session": sid}).json()["token"]
     client = await RpcClient(f"wss://127.0.0.1:{recording_server.port}/openvidu").open()
     try:

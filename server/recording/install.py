@@ -1,0 +1,111 @@
+"""Wire the recording module into the app: the manager on ``app.state.recordings``, its hooks in signaling,
+notifications through signaling, and the recorder of each output mode."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.core.enums import EndReason, OutputMode
+from server.core.participants import RECORDER_CONNECTION_ID
+from server.core.sessions import Session
+from server.media.servers import MediaServers
+from server.recording.checks import check_media_server_writes
+from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
+from server.recording.kurento import AudioCompositeRecorder, IndividualRecorder
+from server.recording.manager import RecordingConfig, RecordingManager
+from server.recording.model import Recording
+from server.recording.recorder import Recorder
+from server.rpc import protocol as p
+from server.rpc.service import SignalingService
+from server.runtime import Runtime
+from server.settings import Settings
+
+
+class SignalingNotifier:
+    def __init__(self, service: SignalingService) -> None:
+        self.service = service
+
+    async def recording_started(self, session_id: str, recording_id: str, name: str) -> None:
+        await self.service.notify_recording(session_id, p.recording_started(recording_id, name))
+
+    async def recording_stopped(self, session_id: str, recording_id: str, name: str, reason: str) -> None:
+        await self.service.notify_recording(session_id, p.recording_stopped(recording_id, name, reason))
+
+
+LAYOUT_PAGES = {"best-fit": "best-fit.html"}
+
+
+async def layout_page(request: Request) -> Response:
+    """This server's own BEST_FIT layout page (package data), opened by the COMPOSED recorder's browser."""
+    body = resources.files("server.recording").joinpath("layouts", LAYOUT_PAGES["best-fit"]).read_bytes()
+    return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+class _Component:
+    def __init__(
+        self, manager: RecordingManager, composed: ComposedRecorders, settings: Settings, media: Any
+    ) -> None:
+        self.manager = manager
+        self.composed = composed
+        self.settings = settings
+        self.media = media
+
+    async def start(self) -> None:
+        if self.settings.openvidu_recording and isinstance(self.media, MediaServers):
+            folder = Path(self.settings.openvidu_recording_path).expanduser()
+            for choice in self.media.choices():
+                if choice.connection.connected:
+                    await check_media_server_writes(
+                        choice.connection, folder, self.settings.openvidu_recording_media_timeout
+                    )
+        await self.manager.start_component()
+
+    async def stop(self) -> None:
+        await self.manager.stop_component()
+        await self.composed.close()
+
+
+def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
+    settings = runtime.settings
+    service: SignalingService = app.state.signaling
+    composed = ComposedRecorders(settings, runtime.public_urls.final_url)
+    timeout = settings.openvidu_recording_media_timeout
+
+    def factory(recording: Recording, session: Session) -> Recorder:
+        folder = manager.store.folder_of(recording.id)
+        media: Any = session.media
+        if recording.output_mode is OutputMode.INDIVIDUAL:
+            return IndividualRecorder(recording, media, folder, timeout)
+        if not recording.properties.has_video:
+            return AudioCompositeRecorder(recording, media, folder, timeout)
+
+        async def evict_recorder() -> None:
+            await runtime.sessions.evict_connection(
+                session.session_id, RECORDER_CONNECTION_ID, EndReason.RECORDING_STOPPED_BY_SERVER
+            )
+
+        return composed.recorder(recording, folder, evict_recorder)
+
+    manager = RecordingManager(
+        RecordingConfig(
+            path=settings.openvidu_recording_path,
+            autostop_timeout=float(settings.openvidu_recording_autostop_timeout),
+            enabled=settings.openvidu_recording,
+        ),
+        runtime.sessions,
+        runtime.bus,
+        factory,
+        SignalingNotifier(service),
+    )
+    service.recording = manager
+    runtime.add_component(_Component(manager, composed, settings, getattr(app.state, "media_servers", None)))
+    app.state.recordings = manager
+    app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
+    return manager
