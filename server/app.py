@@ -18,6 +18,7 @@ from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
+from server.inspector.install import install_inspector
 from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
@@ -111,5 +112,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     )
     app.state.runtime = rt
     install_signaling(app, rt)
-    install_pro(app, rt)
+    install_inspector(app, install_pro(app, rt))
     return app
