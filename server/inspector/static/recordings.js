@@ -12,8 +12,11 @@
     try { return new URL(rec.url, window.location.origin).pathname; } catch (e) { return null; }
   }
 
+  let recordingsAsked = 0;
   async function loadRecordings() {
+    const ask = ++recordingsAsked;
     const answer = await I.api('GET', '/api/recordings');
+    if (ask !== recordingsAsked) return; // a newer answer is coming
     const tbody = document.querySelector('#recordings-table tbody');
     if (!answer.ok || !answer.json) {
       I.render(tbody, '<tr><td colspan="8">GET /api/recordings: ' + esc(answer.status) + '</td></tr>');
@@ -25,7 +28,7 @@
     document.getElementById('recordings-empty').hidden = items.length > 0;
     I.render(tbody, items.map((r) => {
       const path = filePath(r);
-      const ready = r.status === 'available' || r.status === 'stopped';
+      const ready = r.status !== 'starting' && r.status !== 'started';
       return '<tr data-recording="' + esc(r.id) + '" data-status="' + esc(r.status) + '"><td class="mono">' + esc(r.id) +
         (r.name && r.name !== r.id ? '<br><span class="muted">' + esc(r.name) + '</span>' : '') + '</td>' +
         '<td class="mono">' + esc(r.sessionId) + '</td><td>' + esc(r.status) + '</td>' +
@@ -53,7 +56,7 @@
     const path = filePath(rec);
     const box = document.getElementById('preview');
     const player = document.getElementById('preview-player');
-    const audioOnly = rec.hasVideo === false || /\.(webm|ogg|mp3|m4a|weba)$/i.test(path) && rec.hasVideo === false;
+    const audioOnly = rec.hasVideo === false;
     const tag = audioOnly ? 'audio' : 'video';
     player.innerHTML = '<' + tag + ' controls preload="metadata" src="' + esc(path) + '" data-recording="' + esc(rec.id) + '"></' + tag + '>';
     document.getElementById('preview-title').textContent = 'Preview of ' + rec.id;
@@ -82,9 +85,12 @@
   });
 
   // ----- history ---------------------------------------------------------------------------------------------
+  let historyAsked = 0;
   async function loadHistory() {
+    const ask = ++historyAsked;
     const query = document.getElementById('history-query').value.trim();
     const answer = await I.api('GET', '/inspector/api/history?sessionId=' + encodeURIComponent(query));
+    if (ask !== historyAsked) return; // a newer answer is coming
     const tbody = document.querySelector('#history-table tbody');
     const note = document.getElementById('history-note');
     if (!answer.ok || !answer.json) {
