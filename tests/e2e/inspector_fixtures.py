@@ -87,7 +87,9 @@ def wait_card(page: Page, session_id: str, condition: str, timeout: float = LIVE
     try:
         found: dict[str, Any] = page.wait_for(expr, timeout=timeout)
     except Exception as exc:
-        live = page.eval("JSON.stringify({now: Date.now(), updates: Inspector.updates, connected: Inspector.connected})")
+        live = page.eval(
+            "JSON.stringify({now: Date.now(), updates: Inspector.updates, connected: Inspector.connected})"
+        )
         raise AssertionError(
             f"card {session_id} never had {condition} within {timeout} s: {card(page, session_id)} {live}"
         ) from exc

@@ -42,13 +42,13 @@
       return '<li class="mono" data-receives="' + esc(sub.streamId) + '">' + esc(sub.streamId) +
         (numbers[from] ? ' <span class="muted">(from #' + numbers[from] + ')</span>' : '') + '</li>';
     }).join('');
-    return '<tr data-connection="' + esc(c.connectionId) + '"><td>' + (index + 1) + '</td>' +
-      '<td class="mono">' + esc(c.connectionId) + '</td><td>' + esc(c.role) + '</td>' +
-      '<td>' + esc(c.clientData) + (c.serverData ? '<br><span class="muted">server: ' + esc(c.serverData) + '</span>' : '') + '</td>' +
-      '<td>' + esc(c.platform) + '<br><span class="muted">' + esc(c.location) + ' · ' + esc(I.clock(c.createdAt)) + '</span></td>' +
-      '<td><ul class="streams">' + (publishes || '<li class="muted">—</li>') + '</ul></td>' +
-      '<td><ul class="streams">' + (receives || '<li class="muted">—</li>') + '</ul></td>' +
-      '<td><button type="button" class="danger" data-action="disconnect" data-key="disc-' + esc(c.connectionId) +
+    return '<tr data-connection="' + esc(c.connectionId) + '"><td data-label="#">' + (index + 1) + '</td>' +
+      '<td class="mono" data-label="Connection">' + esc(c.connectionId) + '</td><td data-label="Role">' + esc(c.role) + '</td>' +
+      '<td data-label="Data">' + esc(c.clientData) + (c.serverData ? '<br><span class="muted">server: ' + esc(c.serverData) + '</span>' : '') + '</td>' +
+      '<td data-label="Platform">' + esc(c.platform) + '<br><span class="muted">' + esc(c.location) + ' · ' + esc(I.clock(c.createdAt)) + '</span></td>' +
+      '<td data-label="Publishes"><ul class="streams">' + (publishes || '<li class="muted">—</li>') + '</ul></td>' +
+      '<td data-label="Receives"><ul class="streams">' + (receives || '<li class="muted">—</li>') + '</ul></td>' +
+      '<td data-label=""><button type="button" class="danger" data-action="disconnect" data-key="disc-' + esc(c.connectionId) +
       '" data-session="' + esc(sid) + '" data-connection="' + esc(c.connectionId) + '">Disconnect</button></td></tr>';
   }
 
@@ -75,7 +75,7 @@
         : '<button type="button" data-action="start-recording" data-key="rec-' + esc(sid) + '" data-session="' + esc(sid) + '">Start recording</button>') +
       '<button type="button" class="danger" data-action="close-session" data-key="close-' + esc(sid) + '" data-session="' + esc(sid) + '">Close session</button>' +
       '</span></div>' +
-      '<div class="session-body"><div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Connection</th>' +
+      '<div class="session-body"><div class="table-wrap"><table class="participants"><thead><tr><th scope="col">#</th><th scope="col">Connection</th>' +
       '<th scope="col">Role</th><th scope="col">Data</th><th scope="col">Platform</th><th scope="col">Publishes</th>' +
       '<th scope="col">Receives</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>' +
       (rows || '<tr><td colspan="8" class="muted">No participant.</td></tr>') + '</tbody></table></div>' +
