@@ -44,6 +44,7 @@ KEEPALIVE_SECONDS = 15.0
 MAX_SIGNAL_BODY = 64 * 1024
 MAX_SIGNAL_TYPE = 100
 MAX_QUERY = 200
+SECRET_PROPERTIES = frozenset({"openvidu.secret"})
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; style-src 'self'; "
@@ -146,6 +147,9 @@ async def properties(request: Request) -> Response:
             item["choices"] = list(spec.kind.choices)
         if isinstance(item["value"], tuple):
             item["value"] = list(item["value"])
+        if name in SECRET_PROPERTIES:
+            item["value"] = None  # never shown; the form sends it only when typed
+            item["secret"] = True
         content.append(item)
     return _json({"numberOfElements": len(content), "content": content})
 

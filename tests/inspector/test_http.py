@@ -167,6 +167,7 @@ def test_properties_are_the_restartable_ones_with_current_values(api: httpx.Clie
     assert by_name["openvidu.webhook.events"]["type"] == "array"
     assert by_name["openvidu.pro.stats.monitoring-interval"]["value"] == 1
     assert "server.port" not in by_name  # not restartable
+    assert by_name["openvidu.secret"]["value"] is None and by_name["openvidu.secret"]["secret"] is True
 
 
 def test_history_query_is_bounded(api: httpx.Client) -> None:

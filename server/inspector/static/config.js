@@ -9,7 +9,10 @@
   function fieldHtml(p) {
     const id = 'prop-' + p.name.replace(/[^a-z0-9]/gi, '-');
     let input;
-    if (p.type === 'boolean') {
+    if (p.secret) {
+      input = '<input id="' + id + '" name="' + esc(p.name) + '" type="password" autocomplete="new-password" value="" ' +
+        'placeholder="unchanged" data-secret="true">';
+    } else if (p.type === 'boolean') {
       input = '<select id="' + id + '" name="' + esc(p.name) + '"><option value="true"' + (p.value ? ' selected' : '') +
         '>true</option><option value="false"' + (p.value ? '' : ' selected') + '>false</option></select>';
     } else if (p.choices) {
@@ -86,7 +89,8 @@
         const answer = await I.api('GET', '/inspector/api/properties');
         if (!answer.ok || !answer.json) continue;
         const now = Object.fromEntries(answer.json.content.map((p) => [p.name, p.value]));
-        if (Object.entries(changes).every(([k, v]) => JSON.stringify(now[k]) === JSON.stringify(v))) {
+        const secret = new Set(answer.json.content.filter((p) => p.secret).map((p) => p.name));
+        if (Object.entries(changes).every(([k, v]) => secret.has(k) || JSON.stringify(now[k]) === JSON.stringify(v))) {
           I.notice('The server restarted with the new properties.');
           load();
           return;
@@ -104,6 +108,7 @@
     for (const p of properties) {
       const element = form.elements[p.name];
       if (!element) continue;
+      if (p.secret && element.value === '') continue;
       const value = valueOf(p, element.value);
       if (JSON.stringify(value) !== JSON.stringify(p.value)) body[p.name] = value;
     }

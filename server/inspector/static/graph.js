@@ -14,6 +14,19 @@
     return flows;
   };
 
+  // A short name for a participant: the first text of its client data when that is a JSON object
+  // (what applications usually send, e.g. {"clientData": "Alice"}), else the client data, else the id.
+  I.displayName = (c) => {
+    try {
+      const data = JSON.parse(c.clientData);
+      if (data && typeof data === 'object') {
+        const text = Object.values(data).find((v) => typeof v === 'string' && v);
+        if (text) return text;
+      }
+    } catch (e) { /* not JSON */ }
+    return c.clientData || c.connectionId;
+  };
+
   I.sessionGraph = (session) => {
     const esc = I.esc;
     const conns = session.connections.content;
@@ -45,7 +58,7 @@
     let nodes = '';
     conns.forEach((c, i) => {
       const [x, y] = pos[c.connectionId];
-      const label = c.clientData || c.connectionId;
+      const label = I.displayName(c);
       nodes += '<g class="node' + (c.publishers.length ? ' publishing' : '') + '"><circle cx="' + x.toFixed(1) +
         '" cy="' + y.toFixed(1) + '" r="' + NODE + '"><title>' + esc(c.connectionId + ' (' + c.role + ')') +
         '</title></circle><text x="' + x.toFixed(1) + '" y="' + (y + 4).toFixed(1) + '" text-anchor="middle">' +

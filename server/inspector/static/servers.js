@@ -34,7 +34,10 @@
     const endpoints = stats && stats.webrtc ? Object.entries(stats.webrtc.endpoints)
       .filter(([, ep]) => ep.mediaServer === server.id).map(([name, ep]) => Object.assign({ name }, ep)) : [];
     const webrtcOff = stats && !stats.webrtcInterval;
-    const rows = endpoints.map((ep) => {
+    // The table lists the endpoints of the latest sample only (the charts keep the ones gone since).
+    const latest = stats && stats.webrtc ? Math.max(0, ...Object.values(stats.webrtc.endpoints)
+      .map((ep) => (ep.points.length ? ep.points[ep.points.length - 1][0] : 0))) : 0;
+    const rows = endpoints.filter((ep) => ep.points.length && ep.points[ep.points.length - 1][0] === latest).map((ep) => {
       const last = ep.points[ep.points.length - 1] || [];
       const cell = (v, unit) => (v === null || v === undefined ? '—' : esc(v) + (unit ? ' ' + unit : ''));
       return '<tr data-endpoint="' + esc(ep.name) + '"><td class="mono">' + esc(ep.name) + '</td><td class="mono">' +
