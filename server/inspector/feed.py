@@ -71,6 +71,7 @@ class LiveFeed:
         self.consoles: set[Console] = set()
         self.last: dict[str, bytes] = {}
         self.pushes = 0
+        self.closed = False
         self._wake = asyncio.Event()
         self._has_consoles = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -93,16 +94,14 @@ class LiveFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        for console in list(self.consoles):
-            console.end()
-        self.consoles.clear()
-        self._has_consoles.clear()
+        self.end_consoles()
 
     # ----- consoles ---------------------------------------------------------------------------------------
 
     def open(self) -> Console | None:
-        """A new console with the whole current state queued, or None when ``max_consoles`` are open."""
-        if len(self.consoles) >= self.max_consoles:
+        """A new console with the whole current state queued, or None when ``max_consoles`` are open (or the
+        server is shutting down)."""
+        if self.closed or len(self.consoles) >= self.max_consoles:
             return None
         self._push()  # bring the others up to date first, so ``last`` is what the newcomer starts from
         console = Console()
@@ -111,6 +110,14 @@ class LiveFeed:
         self.consoles.add(console)
         self._has_consoles.set()
         return console
+
+    def end_consoles(self) -> None:
+        """The server is shutting down: end every push stream now (browsers reconnect to the next process)."""
+        self.closed = True
+        for console in list(self.consoles):
+            console.end()
+        self.consoles.clear()
+        self._has_consoles.clear()
 
     def close(self, console: Console) -> None:
         self.consoles.discard(console)

@@ -28,6 +28,7 @@ def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
         on_recording_event=recordings_moved,
     )
     runtime.add_component(feed)
+    runtime.shutdown_hooks.append(feed.end_consoles)
     state = InspectorState(pro, snapshot, feed)
     app.state.inspector = state
     app.router.routes.extend(inspector_routes())

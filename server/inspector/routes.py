@@ -80,7 +80,8 @@ async def events(request: Request) -> Response:
     feed = _state(request).feed
     console = feed.open()
     if console is None:
-        return Response("Too many Inspector consoles open", status_code=503, media_type="text/plain")
+        reason = "The server is shutting down" if feed.closed else "Too many Inspector consoles open"
+        return Response(reason, status_code=503, media_type="text/plain")
 
     async def stream() -> AsyncIterator[bytes]:
         try:

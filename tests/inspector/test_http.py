@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -227,3 +228,30 @@ async def test_signal_reaches_the_participants(server: ServerProcess, api: httpx
         api.delete(f"/api/sessions/{sid}")
     lonely = api.post("/api/sessions", json={"customSessionId": "lonely"}).json()["id"]
     assert api.post(f"/inspector/api/sessions/{lonely}/signal", json={}).status_code == 406
+
+
+def test_shutdown_ends_open_push_streams() -> None:
+    """A console left open must not hold the graceful shutdown: its stream ends cleanly at SIGTERM."""
+    server = ServerProcess({"server.ssl.enabled": False}).start()
+    ended: list[str] = []
+    streaming = threading.Event()
+
+    def read() -> None:
+        try:
+            with server.client(timeout=None) as client, client.stream("GET", "/inspector/events") as response:
+                for _ in response.iter_raw():
+                    streaming.set()
+            ended.append("clean end")
+        except httpx.HTTPError as exc:
+            ended.append(type(exc).__name__)
+
+    try:
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        assert streaming.wait(10)
+        assert server.stop() == 0
+        reader.join(5)
+        assert ended == ["clean end"]
+        assert "timeout graceful shutdown exceeded" not in server.log_text()
+    finally:
+        server.cleanup()
