@@ -31,14 +31,6 @@ class Component(Protocol):
 
     async def start(self) -> None: ...
 
-    def shutting_down(self) -> None:
-        """The listener is closing: end long-lived responses (push streams), which would hold the shutdown."""
-        for hook in self.shutdown_hooks:
-            try:
-                hook()
-            except Exception:
-                log.exception("shutdown hook %r failed", hook)
-
     async def stop(self) -> None: ...
 
 
