@@ -309,6 +309,22 @@ def test_moderation_buttons_reach_the_participants(
             wait_card(console, sid, "!c.recording", timeout=30.0)
             for page in (ann, cyd):
                 assert wait_event(page, "recordingStopped")["id"] == rec["id"]
+            # The recording is listed as REST lists it, and plays in the page.
+            show(console, "recordings")
+            preview = f'button[data-action=preview][data-recording="{rec["id"]}"]'
+            console.wait_for(
+                f"document.querySelector({preview!r}) || (Inspector.loadRecordings(), false)", timeout=60.0
+            )
+            listed = next(r for r in api.get("/api/recordings").json()["items"] if r["id"] == rec["id"])
+            row = console.eval(f"document.querySelector('tr[data-recording=\"{rec['id']}\"]').dataset.status")
+            assert row == listed["status"]
+            click(console, preview)
+            console.wait_for(
+                "(() => { const m = document.querySelector('#preview-player video, #preview-player audio'); "
+                "return m && m.readyState >= 1 && m.duration > 0; })()",
+                timeout=30.0,
+            )
+            show(console, "sessions")
         else:
             # No recording engine: the answer REST gives to the same request is what the operator reads.
             direct = api.post("/api/recordings/start", json={"session": sid})

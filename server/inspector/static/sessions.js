@@ -52,6 +52,8 @@
       '" data-session="' + esc(sid) + '" data-connection="' + esc(c.connectionId) + '">Disconnect</button></td></tr>';
   }
 
+  const plural = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+
   function cardHtml(session) {
     const sid = session.sessionId;
     const conns = session.connections.content;
@@ -66,8 +68,9 @@
       '<span class="badge ' + (session.active ? 'ok' : '') + '">' + (session.active ? 'active' : 'not active') + '</span>' +
       '<span class="muted">' + esc(session.mediaMode) + ' · ' + esc(session.recordingMode) +
       (session.mediaServer ? ' · on ' + esc(session.mediaServer) : '') + ' · since ' + esc(I.time(session.createdAt)) + '</span>' +
-      '<span class="muted" data-counts="' + conns.length + '/' + publishers + '/' + subscribers + '">' + conns.length +
-      ' participants, ' + publishers + ' publishers, ' + subscribers + ' subscribers</span>' +
+      '<span class="muted" data-counts="' + conns.length + '/' + publishers + '/' + subscribers + '">' +
+      plural(conns.length, 'participant') + ', ' + plural(publishers, 'publisher') + ', ' +
+      plural(subscribers, 'subscriber') + '</span>' +
       '<span class="actions">' +
       '<button type="button" data-action="signal" data-key="sig-' + esc(sid) + '" data-session="' + esc(sid) + '">Send signal</button>' +
       (session.recording
