@@ -21,6 +21,7 @@ from server.http.cors import CorsMiddleware
 from server.observability.install import install_metrics
 from server.observability.rest import RestMetricsMiddleware
 from server.recording.install import install_recording
+from server.inspector.install import install_inspector
 from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
@@ -117,6 +118,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app.state.runtime = rt
     install_signaling(app, rt)
     install_recording(app, rt)
-    install_pro(app, rt)
+    install_inspector(app, install_pro(app, rt))
     install_metrics(app, rt)
     return app

@@ -7,6 +7,7 @@ and webhook sinks, stats, restart) register ``Component`` objects that start and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from starlette.requests import HTTPConnection
@@ -48,6 +49,8 @@ class Runtime:
         self.auth_policy = AuthPolicy(public_prefixes=public_prefixes)
         self.components: list[Component] = []
         self._started: list[Component] = []
+        # Called when the HTTP server starts its graceful shutdown, before it waits for open connections.
+        self.shutdown_hooks: list[Callable[[], None]] = []
 
     def add_component(self, component: Component) -> None:
         self.components.append(component)
@@ -58,6 +61,14 @@ class Runtime:
             await component.start()
             self._started.append(component)
         log.info("OpenVidu server ready; public URL %s", self.public_urls.final_url)
+
+    def shutting_down(self) -> None:
+        """The listener is closing: end long-lived responses (push streams), which would hold the shutdown."""
+        for hook in self.shutdown_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
 
     async def stop(self) -> None:
         """Close every session (``openviduServerStopped``), stop components in reverse order, drain events."""

@@ -24,6 +24,7 @@ class GracefulServer(uvicorn.Server):
         self.runtime = runtime
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.runtime.shutting_down()
         try:
             await self.runtime.sessions.close_all(EndReason.OPENVIDU_SERVER_STOPPED)
         except Exception:

@@ -104,6 +104,8 @@ class Settings:
     openvidu_pro_cluster_load_sample_interval: float = 5.0
     openvidu_pro_cluster_load_cpu_window: float = 1.0
     openvidu_pro_kibana_host: str = ""
+    openvidu_inspector_push_interval: float = 1.0
+    openvidu_inspector_max_consoles: int = 20
     # Media servers
     kms_uris: tuple[str, ...] = ("embedded",)
     kms_ping_interval: float = 5.0
@@ -428,6 +430,20 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     ),
     PropertySpec(
         "openvidu.pro.kibana.host", "openvidu_pro_kibana_host", StrKind(), "Kibana URL (informational)."
+    ),
+    PropertySpec(
+        "openvidu.inspector.push-interval",
+        "openvidu_inspector_push_interval",
+        _SECONDS,
+        "Seconds between the Inspector's checks for changes to push to open consoles (events push at once).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.inspector.max-consoles",
+        "openvidu_inspector_max_consoles",
+        IntKind(minimum=1),
+        "Inspector consoles (live push streams) open at once; more get 503.",
+        True,
     ),
     PropertySpec(
         "kms.uris",

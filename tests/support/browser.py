@@ -61,9 +61,12 @@ class Page:
             timeout_ms=int(timeout * 1000),
         )
 
-    def screenshot(self, path: str | Path) -> Path:
-        self.browser.command("screenshot", page=self.id, path=str(path))
+    def screenshot(self, path: str | Path, full_page: bool = False) -> Path:
+        self.browser.command("screenshot", page=self.id, path=str(path), full_page=full_page)
         return Path(path)
+
+    def viewport(self, width: int, height: int) -> None:
+        self.browser.command("viewport", page=self.id, width=width, height=height)
 
     def close(self) -> None:
         self.browser.command("close", page=self.id)

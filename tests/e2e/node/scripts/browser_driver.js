@@ -9,7 +9,8 @@
 //   open       {url}                          -> page id (string)
 //   eval       {page, expr}                   -> JSON value of the (awaited) expression
 //   wait_for   {page, expr, timeout_ms}       -> JSON value of the first truthy result
-//   screenshot {page, path}                   -> path
+//   screenshot {page, path, full_page?}       -> path
+//   viewport   {page, width, height}          -> null
 //   close      {page}                         -> null
 //   quit       {}                             -> null, then the process exits
 //
@@ -89,22 +90,29 @@ async function main() {
         );
       }
       case 'wait_for': {
+        // Polled from here with page.evaluate (not page.waitForFunction, whose in-page polling evaluates the
+        // string with eval, which a page's Content-Security-Policy may forbid).
         const page = getPage(req.page);
-        const handle = await page.waitForFunction(
-          (expr) => {
+        const deadline = Date.now() + (req.timeout_ms || 30000);
+        for (;;) {
+          const value = await page.evaluate((expr) => {
             // eslint-disable-next-line no-eval
-            const value = (0, eval)(expr);
-            return value ? JSON.parse(JSON.stringify(value)) : false;
-          },
-          req.expr,
-          { timeout: req.timeout_ms || 30000, polling: 100 },
-        );
-        return await handle.jsonValue();
+            const v = (0, eval)(expr);
+            return v ? JSON.parse(JSON.stringify(v)) : false;
+          }, req.expr);
+          if (value) return value;
+          if (Date.now() >= deadline) throw new Error('Timeout ' + (req.timeout_ms || 30000) + 'ms exceeded.');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
       case 'screenshot': {
         const page = getPage(req.page);
-        await page.screenshot({ path: req.path });
+        await page.screenshot({ path: req.path, fullPage: !!req.full_page });
         return req.path;
+      }
+      case 'viewport': {
+        await getPage(req.page).setViewportSize({ width: req.width, height: req.height });
+        return null;
       }
       case 'close': {
         const page = getPage(req.page);

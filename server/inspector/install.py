@@ -1,0 +1,36 @@
+"""Wire the Inspector into the app: its live feed as a runtime component, its routes, its auth prefix.
+
+Runs after :func:`server.cluster.install.install_pro` (it reads the Pro state: media servers, picker, stats).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from server.api.pro import ProState
+from server.inspector.feed import LiveFeed
+from server.inspector.routes import PREFIX, InspectorState, inspector_routes
+from server.inspector.snapshot import Snapshotter
+
+
+def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
+    runtime = pro.runtime
+    snapshot = Snapshotter(pro)
+
+    def recordings_moved() -> None:
+        snapshot.recordings_version += 1
+
+    feed = LiveFeed(
+        snapshot.build,
+        runtime.bus,
+        interval=runtime.settings.openvidu_inspector_push_interval,
+        max_consoles=runtime.settings.openvidu_inspector_max_consoles,
+        on_recording_event=recordings_moved,
+    )
+    runtime.add_component(feed)
+    runtime.shutdown_hooks.append(feed.end_consoles)
+    state = InspectorState(pro, snapshot, feed)
+    app.state.inspector = state
+    app.router.routes.extend(inspector_routes())
+    runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, PREFIX)
+    return state
