@@ -18,10 +18,10 @@ from server.api.errors import bare, framework_error
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
+from server.inspector.install import install_inspector
 from server.observability.install import install_metrics
 from server.observability.rest import RestMetricsMiddleware
 from server.recording.install import install_recording
-from server.inspector.install import install_inspector
 from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
