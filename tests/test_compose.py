@@ -34,6 +34,7 @@ DOCKERFILE = REPO_ROOT / "Dockerfile"
 PROMETHEUS_CONFIG = REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml"
 GRAFANA = REPO_ROOT / "deploy" / "grafana"
 SERVER_SERVICE = "openvidu-server"
+RECORDER_SERVICE = "openvidu-recorder"
 SERVER_UID = 10001
 KMS_IMAGE_RE = re.compile(r"^kurento/kurento-media-server:7\.\d+\.\d+$")
 VARIABLE_RE = re.compile(r"\$\{([A-Z0-9_]+)")
@@ -146,7 +147,7 @@ def test_every_env_variable_is_documented_and_used() -> None:
 
 def test_every_service_is_on_the_host_network_with_a_healthcheck(host: dict[str, Any]) -> None:
     services = host["services"]
-    assert set(services) == {SERVER_SERVICE, "kms1", "kms2", "prometheus", "grafana"}
+    assert set(services) == {SERVER_SERVICE, "kms1", "kms2", RECORDER_SERVICE, "prometheus", "grafana"}
     for name, svc in services.items():
         assert svc["network_mode"] == "host", name
         assert "ports" not in svc, f"{name} publishes ports through Docker's port mapping"
@@ -208,6 +209,7 @@ def test_monitoring_profile_scrapes_the_metrics_listener(host: dict[str, Any]) -
         SERVER_SERVICE: [],
         "kms1": [],
         "kms2": [],
+        RECORDER_SERVICE: [],
         "prometheus": ["monitoring"],
         "grafana": ["monitoring"],
     }, "Prometheus and Grafana are an opt-in profile"
@@ -226,6 +228,34 @@ def test_monitoring_profile_scrapes_the_metrics_listener(host: dict[str, Any]) -
     assert list((GRAFANA / "dashboards").glob("*.json")), "no dashboard to provision"
 
 
+def test_recorder_service_serves_composed_recordings(operator_env: Path, host: dict[str, Any]) -> None:
+    """The COMPOSED recorder agent: its own image, the shared recordings folder, the server pointed at it."""
+    values = read_env()
+    for layout, agent_host, server_host in (
+        (host, "127.0.0.1", "127.0.0.1"),
+        (resolved(operator_env, BRIDGE), RECORDER_SERVICE, SERVER_SERVICE),
+    ):
+        recorder, server = layout["services"][RECORDER_SERVICE], layout["services"][SERVER_SERVICE]
+        assert recorder["build"]["dockerfile"] == "docker/recorder.Dockerfile"
+        assert (REPO_ROOT / "docker" / "recorder.Dockerfile").is_file()
+        assert set(recorder["depends_on"]) == {SERVER_SERVICE}, (
+            "the server's entrypoint prepares the folder first"
+        )
+        path = values["OPENVIDU_RECORDING_PATH"]
+        assert f"{path}:{path}:rw" in recorder["volumes"]
+        assert recorder["environment"]["OPENVIDU_RECORDING_PATH"] == path
+        assert recorder["environment"]["OPENVIDU_SECRET"] == server["environment"]["OPENVIDU_SECRET"]
+        command = recorder["command"]
+        assert command[command.index("--port") + 1] == values["RECORDER_PORT"]
+        env = server["environment"]
+        assert env["OPENVIDU_RECORDING_COMPOSED_RECORDER"] == f"http://{agent_host}:{values['RECORDER_PORT']}"
+        assert env["OPENVIDU_RECORDING_COMPOSED_URL"] == f"https://{server_host}:{values['HTTPS_PORT']}"
+        assert f"127.0.0.1:{values['RECORDER_PORT']}/health" in " ".join(recorder["healthcheck"]["test"])
+    assert host["services"][RECORDER_SERVICE]["command"][:2] == ["--host", "127.0.0.1"], (
+        "loopback on the host network"
+    )
+
+
 def test_bridge_layout_is_the_documented_alternative(operator_env: Path, host: dict[str, Any]) -> None:
     bridge = resolved(operator_env, BRIDGE)
     kms = kms_services(bridge)
@@ -239,10 +269,12 @@ def test_bridge_layout_is_the_documented_alternative(operator_env: Path, host: d
         published = {(p["published"], p["target"], p["protocol"]) for p in svc["ports"]}
         assert published == {(port, port, "udp") for port in range(low, high + 1)}
         assert svc["healthcheck"]["test"] == ["CMD", "/healthchecker.sh"]
-    # Same server configuration as the host layout, but for the media-server URIs and the metrics bind address.
+    # Same server configuration as the host layout, but for the addresses of the media servers, of the recorder
+    # agent and of the metrics listener.
     host_env = dict(host["services"][SERVER_SERVICE]["environment"])
     bridge_env = dict(server["environment"])
-    for key in ("KMS_URIS", "OPENVIDU_METRICS_ADDRESS"):
+    addresses = ("OPENVIDU_RECORDING_COMPOSED_RECORDER", "OPENVIDU_RECORDING_COMPOSED_URL")
+    for key in ("KMS_URIS", "OPENVIDU_METRICS_ADDRESS", *addresses):
         del host_env[key], bridge_env[key]
     assert bridge_env == host_env
     assert server["environment"]["OPENVIDU_METRICS_ADDRESS"] == "0.0.0.0"
