@@ -14,6 +14,7 @@ from minikms.protocol import (
     MEDIA_OBJECT_EVENT_NOT_SUPPORTED,
     KurentoError,
     NoReply,
+    RefusedFrame,
     Request,
     RpcError,
     decode_frame,
@@ -25,6 +26,7 @@ from minikms.protocol import (
     param_wrong_type,
     params_required,
     parse_request,
+    refused_params,
     success,
 )
 from minikms.registry import NEWREF_PREFIX
@@ -94,6 +96,9 @@ class ServerMethods:
         except NoReply:
             log.warning("ignoring a frame that is not JSON")
             return None
+        except RefusedFrame as refused:
+            log.warning("refusing a frame: %s", refused.reason[:200])
+            return failure(refused.request_id, refused_params(refused.reason))
         try:
             request = parse_request(message)
         except RpcError as err:

@@ -9,6 +9,7 @@ reason ``openviduServerStopped`` and the process exits 0.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -22,12 +23,16 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from server.app import create_app
+from server.http.limits import bounded_protocol, raise_descriptor_limit
 from server.http.tls import tls_files
-from server.reexec import LISTEN_FD_ENV, abort_idle_http, keep_for_exec, reexec
+from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, abort_idle_http, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
-from server.settings.loader import state_path
+from server.settings.document import default_text, render
+from server.settings.loader import overrides_path, state_path
 from server.settings.model import PROPERTIES
+from server.settings.model import Settings as _Settings
+from server.settings.overrides import remove_stale_temps, restore_previous
 from server.settings.publicurl import resolve_public_urls
 from server.version import OPENVIDU_VERSION
 
@@ -47,13 +52,31 @@ _UVICORN_LEVELS = {"trace": "trace", "debug": "debug", "info": "info", "warn": "
 
 log = logging.getLogger("server")
 
-USAGE = f"""usage: openvidu-server [--config FILE] [--<property>=<value> ...]
+DEFAULT_SECRET = _Settings().openvidu_secret
+DOCS_HINT = "'openvidu-server --config-template' prints them as a YAML file to start from"
 
-OpenVidu Pro {OPENVIDU_VERSION}-compatible server. Properties (dotted names, see config/openvidu.yaml) may also
-be given as environment variables (OPENVIDU_SECRET, SERVER_PORT, KMS_URIS, ...).
+USAGE_HEAD = f"""usage: openvidu-server [--config FILE] [--<property>=<value> ...]
+       openvidu-server --help | --version | --config-template
 
-properties:
-""" + "\n".join(f"  --{spec.name}" for spec in PROPERTIES)
+OpenVidu Pro {OPENVIDU_VERSION}-compatible server (Python >= 3.11). Every property below can be given as a flag
+(--openvidu.secret=S3CRET), an environment variable (the name in brackets) or a YAML/.properties file given with
+--config FILE. Precedence, lowest to highest: defaults < file < environment < flags < the overrides file written
+by POST /pro/restart. --config-template prints all of them as a commented YAML file.
+
+properties (default, then meaning):
+"""
+
+
+def usage() -> str:
+    """``--help``: every property with its environment name, default, allowed values and meaning (generated from
+    the settings table, so it is complete wherever the package is installed)."""
+    lines = [USAGE_HEAD]
+    for spec in PROPERTIES:
+        tag = " [extension]" if spec.extension else ""
+        restart = " [restartable]" if spec.restartable else ""
+        lines.append(f"  --{spec.name}={default_text(spec)}  [{spec.env_name}]{tag}{restart}")
+        lines.append(f"      {spec.doc} Allowed: {spec.kind.describe()}.")
+    return "\n".join(lines)
 
 
 def prepare_state_dir(settings: Settings) -> Path:
@@ -101,26 +124,53 @@ def _public_hostnames(settings: Settings) -> list[str]:
     return [host] if host else []
 
 
+def _prepare(args: list[str], notes: list[str]) -> tuple[Settings, tuple[Path, Path] | None]:
+    settings = load_settings(args, os.environ, notes)
+    state_dir = prepare_state_dir(settings)
+    tls = tls_files(settings, state_dir, _public_hostnames(settings)) if settings.server_ssl_enabled else None
+    return settings, tls
+
+
+def _roll_back(overrides: str, why: str) -> bool:
+    """Put the overrides file of before the last restart back; False when there is nothing to go back to."""
+    if not restore_previous(Path(overrides)):
+        return False
+    print(
+        f"openvidu-server: RESTART FAILED: the server cannot start with the values of the last POST /pro/restart "
+        f"({why}); going back to the previous overrides file {overrides}",
+        file=sys.stderr,
+    )
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "-h" in args or "--help" in args:
-        print(USAGE)
+        print(usage())
         return 0
     if "--version" in args:
         print(OPENVIDU_VERSION)
         return 0
+    if "--config-template" in args:
+        print(render(), end="")
+        return 0
+    # Set by a restart: the overrides file to go back to if the new values cannot start (popped: one try only).
+    rollback = os.environ.pop(ROLLBACK_ENV, None)
+    notes: list[str] = []
     try:
-        settings = load_settings(args, os.environ)
-        state_dir = prepare_state_dir(settings)
-        tls = (
-            tls_files(settings, state_dir, _public_hostnames(settings))
-            if settings.server_ssl_enabled
-            else None
-        )
+        try:
+            settings, tls = _prepare(args, notes)
+        except SettingsError as exc:
+            if rollback is None or not _roll_back(rollback, exc.message):
+                raise
+            rollback, notes = None, []
+            settings, tls = _prepare(args, notes)
     except SettingsError as exc:
         print(f"openvidu-server: {exc.message}", file=sys.stderr)
+        print(f"openvidu-server: every property is listed by 'openvidu-server --help' ({DOCS_HINT})", file=sys.stderr)
         return CONFIG_ERROR_STATUS
     configure_logging(settings.logging_level_root)
+    announce(settings, notes)
     try:
         sock = listening_socket(settings, os.environ)
     except OSError as exc:
@@ -141,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         ws="websockets-sansio" if _has_sansio_ws() else "auto",
+        http=bounded_protocol(settings.server_max_connections, settings.server_header_timeout),
+        ws_max_size=settings.openvidu_rpc_max_frame_size,
     )
     server = GracefulServer(config, app.state.runtime)
     log.info(
@@ -174,8 +226,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     restarter.trigger = trigger_restart
     asyncio.run(server.serve(sockets=[sock]))
     if restarter.requested:
+        reexec(handoff_fd, rollback=str(overrides_path(settings)))
+    if not server.started and rollback is not None and _roll_back(rollback, "startup failed; see above"):
         reexec(handoff_fd)
     return 0 if server.started else LISTEN_ERROR_STATUS
+
+
+def announce(settings: Settings, notes: list[str]) -> None:
+    """Start-up lines an operator needs: what the overrides file overrides, a default secret on the network,
+    the descriptor limit, stale temporary files removed."""
+    for note in notes:
+        log.warning("%s", note)
+    if settings.openvidu_secret == DEFAULT_SECRET and not _loopback(settings.server_address):
+        log.warning(
+            "openvidu.secret is the default %r and the server listens on %s: anyone who can reach it can use "
+            "the REST API; set --openvidu.secret (or OPENVIDU_SECRET)",
+            DEFAULT_SECRET,
+            settings.server_address,
+        )
+    before, after = raise_descriptor_limit()
+    if after != before:
+        log.info("open file descriptor limit raised from %d to %d", before, after)
+    else:
+        log.info("open file descriptor limit: %d", after)
+    for stale in remove_stale_temps(overrides_path(settings)):
+        log.warning("removed a stale temporary file of the overrides file: %s", stale)
+
+
+def _loopback(address: str) -> bool:
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _has_sansio_ws() -> bool:

@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from server.api.body import json_object
 from server.api.errors import JSON, bare, error_response
+from server.api.files import clean_name, inside
 from server.core.enums import MediaMode, OutputMode, RecordingLayout
 from server.core.serialize import dumps
 from server.runtime import runtime_of
@@ -54,15 +55,18 @@ def _folder(request: Request) -> Path:
 
 
 def _valid_id(recording_id: str) -> bool:
-    return recording_id not in ("", ".", "..") and "/" not in recording_id and "\\" not in recording_id
+    return "/" not in recording_id and clean_name(METADATA_PREFIX + recording_id) and clean_name(recording_id)
 
 
 def read_recording(folder: Path, recording_id: str) -> dict[str, Any] | None:
-    """The Recording JSON stored in ``<folder>/<id>/.recording.<id>`` (key order kept), or None."""
+    """The Recording JSON stored in ``<folder>/<id>/.recording.<id>`` (key order kept), or None; a folder or
+    file that is a symlink out of the recordings folder is not a recording."""
     if not _valid_id(recording_id):
         return None
     path = folder / recording_id / (METADATA_PREFIX + recording_id)
     try:
+        if not inside(folder.resolve(), path):
+            return None
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None

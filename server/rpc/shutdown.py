@@ -7,12 +7,14 @@ first, then lets uvicorn shut down as usual.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 
 import uvicorn
 
 from server.core.enums import EndReason
+from server.http.limits import count_accept_failures
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,10 @@ class GracefulServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
         super().__init__(config)
         self.runtime = runtime
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        count_accept_failures(asyncio.get_running_loop())
+        await super().startup(sockets)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         try:
