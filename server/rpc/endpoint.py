@@ -65,6 +65,8 @@ class RpcEndpoint:
                         async with asyncio.timeout_at(join_deadline):
                             message = await websocket.receive()
                     except TimeoutError:
+                        if conn.joined:  # joined while this receive waited
+                            continue
                         if tasks:  # a request (joinRoom) is being handled: give it its time
                             join_deadline = loop.time() + self.join_timeout
                             continue
