@@ -33,7 +33,9 @@ async def connection(kms: MinikmsProcess) -> AsyncIterator[KmsConnection]:
     await conn.close()
 
 
-@pytest.mark.parametrize("bad", ["v=0\r\n\ud800", float("nan"), float("inf")], ids=["surrogate", "nan", "inf"])
+@pytest.mark.parametrize(
+    "bad", ["v=0\r\n\ud800", float("nan"), float("inf")], ids=["surrogate", "nan", "inf"]
+)
 async def test_a_value_that_cannot_be_sent_fails_its_request_not_the_link(
     connection: KmsConnection, bad: object
 ) -> None:

@@ -16,7 +16,12 @@ from tests.support.server import ServerProcess, run_server_once
 
 
 def state_args(state: Path) -> list[str]:
-    return [f"--openvidu.state.path={state}", "--kms.uris=[]", "--server.address=127.0.0.1", "--server.port=1"]
+    return [
+        f"--openvidu.state.path={state}",
+        "--kms.uris=[]",
+        "--server.address=127.0.0.1",
+        "--server.port=1",
+    ]
 
 
 def raw_restart(server: ServerProcess, body: str) -> httpx.Response:

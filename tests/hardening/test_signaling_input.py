@@ -84,7 +84,11 @@ async def healthy(server: ServerProcess) -> None:
         ("publishVideo", '{"sdpOffer":"v=0","typeOfVideo":"\\ud800","hasVideo":true}', "typeOfVideo"),
         ("reconnectStream", '{"stream":"x","sdpOffer":"v=0\\r\\n\\udfff"}', "sdpOffer"),
         ("publishVideo", '{"sdpOffer":"v=0","frameRate":Infinity,"hasVideo":true}', "Infinity"),
-        ("onIceCandidate", '{"endpointName":"e","candidate":"c","sdpMid":"0","sdpMLineIndex":-Infinity}', "Infinity"),
+        (
+            "onIceCandidate",
+            '{"endpointName":"e","candidate":"c","sdpMid":"0","sdpMLineIndex":-Infinity}',
+            "Infinity",
+        ),
         ("sendMessage", '{"message":"' + "[" * 0 + '\\ud800"}', "message"),
     ],
 )
@@ -97,10 +101,21 @@ async def test_refused_frames_after_a_join_keep_socket_and_media_link(
     # the same socket still answers, and the media link is healthy for everyone
     assert (await joined.ping()) == {"value": "pong"}
     offer = await sdp_offer()
-    published = await joined.call("publishVideo", {"sdpOffer": offer, "hasAudio": True, "hasVideo": True,
-                                                   "doLoopback": False, "audioActive": True, "videoActive": True,
-                                                   "typeOfVideo": "CAMERA", "frameRate": 30,
-                                                   "videoDimensions": "{}"}, timeout=30)
+    published = await joined.call(
+        "publishVideo",
+        {
+            "sdpOffer": offer,
+            "hasAudio": True,
+            "hasVideo": True,
+            "doLoopback": False,
+            "audioActive": True,
+            "videoActive": True,
+            "typeOfVideo": "CAMERA",
+            "frameRate": 30,
+            "videoDimensions": "{}",
+        },
+        timeout=30,
+    )
     assert "sdpAnswer" in published
     await healthy(server)
 
@@ -110,7 +125,9 @@ async def test_bad_metadata_does_not_block_its_session(server: ServerProcess) ->
     token = await asyncio.to_thread(new_token, server, sid)
     attacker = await RpcClient(ws_url(server)).open()
     try:
-        params = json.dumps({"token": token, "session": sid, "platform": "p", "secret": "", "recorder": False})
+        params = json.dumps(
+            {"token": token, "session": sid, "platform": "p", "secret": "", "recorder": False}
+        )
         params = params[:-1] + ',"metadata":"\\ud800"}'
         answer = await send_text(attacker, frame("joinRoom", 901, params), 901)
         assert answer["error"]["code"] == INVALID_REQUEST and "metadata" in answer["error"]["message"]
@@ -139,7 +156,9 @@ async def test_bad_metadata_does_not_block_its_session(server: ServerProcess) ->
     ],
     ids=["infinity", "400-digits", "nan", "500-deep", "5000-deep", "5000-deep-array", "not-json"],
 )
-async def test_bad_frames_before_a_join_keep_the_socket(server: ServerProcess, text: str, answered: bool) -> None:
+async def test_bad_frames_before_a_join_keep_the_socket(
+    server: ServerProcess, text: str, answered: bool
+) -> None:
     client = await RpcClient(ws_url(server)).open()
     try:
         if answered:
@@ -155,7 +174,9 @@ async def test_bad_frames_before_a_join_keep_the_socket(server: ServerProcess, t
     assert "Traceback" not in server.log_text()
 
 
-async def test_frame_rate_infinity_is_not_answered_minus_one(server: ServerProcess, joined: RpcClient) -> None:
+async def test_frame_rate_infinity_is_not_answered_minus_one(
+    server: ServerProcess, joined: RpcClient
+) -> None:
     answer = await send_text(joined, frame("publishVideo", 903, '{"sdpOffer":"v=0","frameRate":1e999}'), 903)
     assert answer["error"]["code"] == INVALID_REQUEST
     assert "Traceback" not in server.log_text()
