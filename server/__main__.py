@@ -25,7 +25,7 @@ import uvicorn
 from server.app import create_app
 from server.http.limits import bounded_protocol, raise_descriptor_limit
 from server.http.tls import tls_files
-from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, abort_idle_http, keep_for_exec, reexec
+from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
 from server.settings.document import default_text, render
@@ -38,7 +38,6 @@ from server.version import OPENVIDU_VERSION
 
 LISTEN_BACKLOG = 2048
 GRACEFUL_SHUTDOWN_SECONDS = 10
-RESTART_IDLE_ABORT_DELAY = 0.15  # seconds: after uvicorn's main loop (0.1 s tick) has closed the listener
 CONFIG_ERROR_STATUS = 2
 LISTEN_ERROR_STATUS = 1
 _LOG_LEVELS = {
@@ -216,12 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     restarter = app.state.pro.restarter
 
     def trigger_restart() -> None:
+        # The shutdown stops accepting, answers every request already accepted and cuts idle keep-alive
+        # connections (GracefulServer.shutdown), then main re-executes with the listening socket.
         server.should_exit = True
-        # Once the listener is closed (next tick of uvicorn's main loop), cut idle keep-alive connections so
-        # the shutdown does not wait for clients that never close them.
-        asyncio.get_running_loop().call_later(
-            RESTART_IDLE_ABORT_DELAY, abort_idle_http, server.server_state.connections
-        )
 
     restarter.trigger = trigger_restart
     asyncio.run(server.serve(sockets=[sock]))

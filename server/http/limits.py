@@ -39,6 +39,21 @@ class BoundedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self.served = False  # a response was completed on this connection (it is a keep-alive one)
+
+    def on_response_complete(self) -> None:
+        self.served = True
+        super().on_response_complete()
+
+    @property
+    def awaiting_first_request(self) -> bool:
+        """Accepted, not closing, and its first request not yet read: a client that is about to ask."""
+        return (
+            not self.served
+            and self.cycle is None
+            and not self.transport.is_closing()
+            and self.transport.get_protocol() is self
+        )
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         over = len(self.connections) >= self.max_connections

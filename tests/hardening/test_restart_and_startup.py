@@ -169,3 +169,41 @@ def test_overrides_file_json_is_not_needed_for_restart_errors(server: ServerProc
     """A refused restart body names the property (the JSON boundary answers before validation)."""
     response = raw_restart(server, json.dumps({"openvidu.cdr": "yes"}))
     assert response.status_code == 400 and "openvidu.cdr" in response.json()["message"]
+
+
+def test_no_request_is_dropped_across_restarts(server: ServerProcess) -> None:
+    """Issue 14 #9: clients opening fresh connections throughout three restarts never see a connection closed
+    without a response (the old process answers what it accepted; the rest waits for the new one)."""
+    import threading
+
+    stop = threading.Event()
+    dropped: list[str] = []
+    answered = [0]
+
+    def prober() -> None:
+        while not stop.is_set():
+            try:
+                with httpx.Client(base_url=server.url, verify=False, timeout=10) as client:
+                    client.get("/config/openvidu-publicurl")
+                answered[0] += 1
+            except httpx.RemoteProtocolError as exc:
+                dropped.append(str(exc))
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.002)
+
+    threads = [threading.Thread(target=prober) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_no in range(3):
+            secret = f"ROUND_{round_no}"
+            assert restart(server, {"openvidu.secret": secret}).status_code == 200
+            wait_restarted(server, secret, time.monotonic())
+            server.overrides["openvidu.secret"] = secret
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert answered[0] > 0
+    assert dropped == []
