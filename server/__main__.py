@@ -24,7 +24,7 @@ import uvicorn
 
 from server.app import create_app
 from server.http.limits import bounded_protocol, raise_descriptor_limit
-from server.http.tls import tls_files
+from server.http.tls import answer_plain_http_on_tls, tls_files
 from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
@@ -116,6 +116,8 @@ def configure_logging(level_name: str) -> None:
         format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
         stream=sys.stderr,
     )
+    # aioice logs every ICE connectivity check at INFO: debug detail, not in the default log.
+    logging.getLogger("aioice").setLevel(max(_LOG_LEVELS[level_name], logging.WARNING))
 
 
 def _public_hostnames(settings: Settings) -> list[str]:
@@ -180,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return LISTEN_ERROR_STATUS
     app = create_app(settings)
+    if tls:
+        answer_plain_http_on_tls()
     config = uvicorn.Config(
         app,
         ssl_certfile=str(tls[0]) if tls else None,

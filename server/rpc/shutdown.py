@@ -13,6 +13,7 @@ import socket
 
 import uvicorn
 
+from server.cluster.embedded import server_stopping
 from server.core.enums import EndReason
 from server.http.limits import count_accept_failures
 from server.reexec import abort_idle_http
@@ -34,6 +35,7 @@ class GracefulServer(uvicorn.Server):
         await super().startup(sockets)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        server_stopping()
         # Stop accepting at once: connections that arrive from now on wait in the kernel's queue (for the next
         # process image on a restart); the ones already accepted are all answered (see below).
         for server in self.servers:

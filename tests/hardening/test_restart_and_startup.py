@@ -207,3 +207,63 @@ def test_no_request_is_dropped_across_restarts(server: ServerProcess) -> None:
             thread.join()
     assert answered[0] > 0
     assert dropped == []
+
+
+def test_plain_http_on_the_https_port_gets_a_400_saying_tls_is_required(tmp_path: Path) -> None:
+    import socket
+
+    with ServerProcess(state_dir=tmp_path) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(b"GET /config HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+        with srv.client() as client:  # HTTPS still served
+            assert client.get("/config").status_code == 200
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request")
+    assert b"requires TLS" in answer
+
+
+def test_stats_files_only_where_the_cdr_is_written(tmp_path: Path) -> None:
+    cdr = tmp_path / "cdr"
+    settings = {"openvidu.pro.stats.monitoring-interval": 1, "openvidu.cdr.path": str(cdr)}
+    with ServerProcess(settings, state_dir=tmp_path):
+        time.sleep(2.5)
+    assert not list(cdr.glob("STATS.*.log"))  # glob of a missing folder is empty too
+
+
+def test_stopping_the_whole_process_group_reports_no_media_server_crash(tmp_path: Path) -> None:
+    """Ctrl-C reaches the server and its embedded minikms at once: the child's exit is expected, not a crash."""
+    import signal
+    import subprocess
+
+    from tests.support.procs import REPO_ROOT
+    from tests.support.server import clean_environ
+
+    srv = ServerProcess({"kms.uris": ["embedded"]}, state_dir=tmp_path, wait_ready=False)
+    log_path = tmp_path / "group.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            srv.command(),
+            cwd=REPO_ROOT,
+            env=clean_environ(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    srv.proc = proc
+    try:
+        srv.log_path = log_path
+        srv.wait_until_ready()
+        deadline = time.monotonic() + 20
+        while "embedded" not in log_path.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log_path.read_text(errors="replace")
+    assert "exited; restarting" not in text, text
+    assert "Traceback" not in text, text
