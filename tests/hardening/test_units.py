@@ -93,3 +93,14 @@ def test_aioice_checks_are_not_in_the_default_log() -> None:
     logging.getLogger("aioice").setLevel(logging.NOTSET)
     parse_args(["--port", "1"])
     assert not logging.getLogger("aioice").isEnabledFor(logging.INFO)
+
+
+async def test_an_announced_ping_interval_is_bounded() -> None:
+    from server.rpc.connections import MAX_PING_INTERVAL_MS, RpcConnection, RpcTimings
+
+    conn = RpcConnection("x", RpcTimings(ping_timeout_factor=3.0))
+    conn.pinged(9_000_000_000_000_000_000, lambda: None)
+    try:
+        assert conn._ping_timeout() == 3.0 * MAX_PING_INTERVAL_MS / 1000
+    finally:
+        conn.cancel_watchdog()
