@@ -54,6 +54,10 @@ def _int(text: str) -> int:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int)
+"""Built once: ``json.loads`` with hooks would build a decoder (and its scanner) on every call."""
+
+
 def encodable(text: str) -> bool:
     """True if ``text`` has no lone surrogate (it can be encoded as UTF-8)."""
     if text.isascii():
@@ -108,7 +112,7 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH) -> 
     else:
         text = data
     try:
-        document = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        document = _DECODER.decode(text)
     except WireJsonError:
         raise
     except RecursionError:
