@@ -130,3 +130,27 @@ def count_accept_failures(loop: asyncio.AbstractEventLoop) -> None:
         loop.default_exception_handler(context)
 
     loop.set_exception_handler(handler)
+
+
+_PER_CONNECTION_MESSAGES = {
+    "Invalid HTTP request received.": FailureLog(log, "invalid HTTP requests received (answered 400)"),
+    "Unsupported upgrade request.": FailureLog(log, "unsupported upgrade requests"),
+}
+
+
+class PerConnectionNoise(logging.Filter):
+    """uvicorn logs one warning per malformed request; a flood of them becomes one line and a counter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        counter = _PER_CONNECTION_MESSAGES.get(str(record.msg))
+        if counter is None:
+            return True
+        counter.hit()
+        return False
+
+
+def count_per_connection_warnings() -> None:
+    """Install :class:`PerConnectionNoise` on uvicorn's error logger (idempotent)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(existing, PerConnectionNoise) for existing in logger.filters):
+        logger.addFilter(PerConnectionNoise())

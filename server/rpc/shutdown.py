@@ -15,7 +15,7 @@ import uvicorn
 
 from server.cluster.embedded import server_stopping
 from server.core.enums import EndReason
-from server.http.limits import count_accept_failures
+from server.http.limits import count_accept_failures, count_per_connection_warnings
 from server.reexec import abort_idle_http
 from server.runtime import Runtime
 
@@ -32,6 +32,7 @@ class GracefulServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         count_accept_failures(asyncio.get_running_loop())
+        count_per_connection_warnings()
         await super().startup(sockets)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:

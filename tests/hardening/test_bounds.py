@@ -184,3 +184,13 @@ def test_connections_over_the_cap_are_refused_with_503(tmp_path: object) -> None
         log = srv.log_text()
     assert "Traceback" not in log
     assert 1 <= log.count("refused over server.max-connections") <= 2
+
+
+def test_garbage_requests_are_400_and_logged_with_a_counter(server: ServerProcess) -> None:
+    for _ in range(30):
+        with raw_connection(server.port, b"\x00\x01 garbage \r\n\r\n") as sock:
+            sock.settimeout(5)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+    log = server.log_text()
+    assert log.count("Invalid HTTP request received.") == 0
+    assert 1 <= log.count("invalid HTTP requests received") <= 2
