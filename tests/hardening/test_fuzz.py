@@ -204,16 +204,15 @@ def fuzz_one_socket(ws: ClientConnection, sid: str, token: str) -> None:
         ws.send('{"jsonrpc":"2.0",' + id_part + f'"method":"{method}","params":' + params + "}")
 
     one()
-    if True:
-        # the socket survived every frame and is still answered
-        ws.send('{"jsonrpc":"2.0","id":-5,"method":"ping","params":{"interval":5000}}')
-        while True:
-            message: dict[str, Any] = json.loads(ws.recv(timeout=30))
-            if message.get("id") == -5:
-                assert message["result"] == {"value": "pong"}
-                break
-            if "error" in message:
-                assert message["error"]["code"] != -1 or "java.lang" in message["error"]["message"], message
+    # the socket survived every frame and is still answered
+    ws.send('{"jsonrpc":"2.0","id":-5,"method":"ping","params":{"interval":5000}}')
+    while True:
+        message: dict[str, Any] = json.loads(ws.recv(timeout=30))
+        if message.get("id") == -5:
+            assert message["result"] == {"value": "pong"}
+            break
+        if "error" in message:
+            assert message["error"]["code"] != -1 or "java.lang" in message["error"]["message"], message
 
 
 KMS_METHODS = [
@@ -247,10 +246,9 @@ def fuzz_kms_socket(ws: ClientConnection) -> None:
         ws.send(f'{{"jsonrpc":"2.0","id":{next(ids)},"method":"{method}","params":{params}}}')
 
     one()
-    if True:
-        ws.send('{"jsonrpc":"2.0","id":"last","method":"ping","params":{"interval":1000}}')
-        while True:
-            message = json.loads(ws.recv(timeout=30))
-            if message.get("id") == "last":
-                assert "result" in message
-                break
+    ws.send('{"jsonrpc":"2.0","id":"last","method":"ping","params":{"interval":1000}}')
+    while True:
+        message = json.loads(ws.recv(timeout=30))
+        if message.get("id") == "last":
+            assert "result" in message
+            break
