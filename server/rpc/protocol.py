@@ -387,7 +387,7 @@ class PublishVideoParams:
             options = raw_filter.get("options")
             if isinstance(options, str):
                 try:
-                    options = json.loads(options)
+                    options = wirejson.loads(options)
                 except ValueError:
                     options = {}
             filt = FilterSpec(raw_filter["type"], options if isinstance(options, dict) else {})
@@ -483,7 +483,7 @@ class SendMessageParams:
             f"Provided signal object '{self.message}' has not a valid JSON format",
         )
         try:
-            obj = json.loads(self.message)
+            obj = wirejson.loads(self.message)  # the inner JSON is input too: strict like the frame
         except ValueError:
             obj = None
         if not isinstance(obj, dict):
@@ -543,9 +543,10 @@ class StreamIdParams:
 def _json_object_param(p: Params, key: str, code: int, what: str) -> dict[str, Any]:
     text = p.string(key)
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise RpcError(code, f"'{what}' parameter is not a JSON object: {exc}") from None
+        value = wirejson.loads(text)  # the inner JSON is input too: strict like the frame
+    except wirejson.WireJsonError as exc:
+        reason = exc.reason.removeprefix("not JSON: ")
+        raise RpcError(code, f"'{what}' parameter is not a JSON object: {reason}") from None
     if not isinstance(value, dict):
         raise RpcError(code, f"'{what}' parameter is not a JSON object: {text}")
     return value

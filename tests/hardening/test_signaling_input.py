@@ -180,3 +180,13 @@ async def test_frame_rate_infinity_is_not_answered_minus_one(
     answer = await send_text(joined, frame("publishVideo", 903, '{"sdpOffer":"v=0","frameRate":1e999}'), 903)
     assert answer["error"]["code"] == INVALID_REQUEST
     assert "Traceback" not in server.log_text()
+
+
+async def test_inner_json_of_a_signal_is_strict_too(server: ServerProcess, joined: RpcClient) -> None:
+    """``sendMessage``'s ``message`` is JSON inside a string: a lone surrogate there is a format error (600), not a
+    signal that cannot be delivered."""
+    answer = await joined.request("sendMessage", {"message": '{"data":"\\ud800","to":[],"type":"signal:x"}'})
+    assert answer["error"]["code"] == 600, answer
+    ok = await joined.request("sendMessage", {"message": '{"data":"fine","to":[],"type":"signal:x"}'})
+    assert "result" in ok, ok
+    assert "Traceback" not in server.log_text()
