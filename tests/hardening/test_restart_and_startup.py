@@ -145,6 +145,7 @@ def test_default_secret_on_a_non_loopback_address_warns(tmp_path: Path) -> None:
     with srv:
         log = srv.log_text()
     assert "openvidu.secret is the default" in log
+    assert "open file descriptor limit" in log  # raised to the hard limit at start, and said so
 
 
 def test_help_prints_every_property_with_default_and_meaning() -> None:
