@@ -147,6 +147,7 @@ class KmsConnection:
         self._ping_task: asyncio.Task[None] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._first_ping = True
+        self._bad_frames = 0
 
     # --- public state --------------------------------------------------------------------
 
@@ -272,6 +273,7 @@ class KmsConnection:
     ) -> protocol.Response:
         loop = asyncio.get_running_loop()
         request = build(next(self._ids), self.session_id)
+        text = request.encode()  # a value that cannot be sent fails this request here, not the link
         future: asyncio.Future[protocol.Response] = loop.create_future()
         self._pending[request.id] = _Pending(request, future, resend)
         timer = loop.call_at(deadline, self._expire, request.id, limit)
@@ -280,7 +282,7 @@ class KmsConnection:
             if ws is not None:
                 # on failure the request stays pending: re-sent after reconnection, or failed by it
                 with contextlib.suppress(ConnectionClosed):
-                    await ws.send(request.encode())
+                    await ws.send(text)
             return await future
         finally:
             timer.cancel()
@@ -522,7 +524,12 @@ class KmsConnection:
                 try:
                     msg = protocol.parse_message(frame)
                 except KmsProtocolError as exc:
-                    log.warning("ignoring bad frame from %s: %s", self.uri, exc)
+                    self._bad_frames += 1
+                    if self._bad_frames & (self._bad_frames - 1) == 0:  # 1st, 2nd, 4th, 8th...: a counter
+                        log.warning("ignoring bad frame from %s (%d so far): %s", self.uri, self._bad_frames, exc)
+                    refused = pending.get(exc.request_id) if exc.request_id is not None else None
+                    if refused is not None and not refused.future.done():
+                        refused.future.set_exception(exc)
                     continue
                 if isinstance(msg, protocol.Response):
                     entry = pending.get(msg.id) if msg.id is not None else None

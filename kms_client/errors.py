@@ -238,7 +238,12 @@ class KmsClosedError(KmsConnectionError):
 
 
 class KmsProtocolError(KmsError):
-    """A message from the media server does not follow the protocol."""
+    """A message from the media server does not follow the protocol (or a request cannot be sent).
+    ``request_id`` is the id of the request a refused reply answers, when it could be read."""
+
+    def __init__(self, message: str, request_id: int | str | None = None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
 
 
 class DuplicateMediaServerError(KmsError):

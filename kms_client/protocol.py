@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import wirejson
+
 from .errors import KmsProtocolError, KurentoRpcError, error_from_wire
 from .structs import to_wire_value
 
@@ -21,8 +23,8 @@ EVENT_METHOD = "onEvent"
 
 RequestId = int | str
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_loads = json.loads
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_loads = wirejson.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,15 @@ class Request:
         return out
 
     def encode(self) -> str:
-        return _dumps(self.to_wire())
+        """The request's text; raises ``KmsProtocolError`` (before anything is sent) for a value JSON or UTF-8
+        cannot carry (a lone surrogate, NaN/Infinity), so a bad value fails its request, never the link."""
+        try:
+            text = _dumps(self.to_wire())
+        except ValueError as exc:
+            raise KmsProtocolError(f"{self.method} request cannot be sent: {exc}") from None
+        if not wirejson.encodable(text):
+            raise KmsProtocolError(f"{self.method} request cannot be sent: a lone surrogate in a text value")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +115,25 @@ def parse_message(text: str | bytes) -> Message:
     """Parse one text frame from the media server."""
     try:
         obj = _loads(text)
-    except ValueError as exc:
-        raise KmsProtocolError(f"invalid JSON from media server: {exc}") from exc
+    except wirejson.WireJsonError as exc:
+        raise KmsProtocolError(f"invalid JSON from media server: {exc}", _readable_id(text)) from None
     if not isinstance(obj, dict):
         raise KmsProtocolError("JSON-RPC message is not an object")
     return parse_object(obj)
+
+
+def _readable_id(text: str | bytes) -> RequestId | None:
+    """The id of a refused reply, from a lenient parse, so that its request fails at once (not by timeout)."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    msg_id = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(msg_id, int) and not isinstance(msg_id, bool):
+        return msg_id
+    if isinstance(msg_id, str) and wirejson.encodable(msg_id):
+        return msg_id
+    return None
 
 
 def parse_object(obj: dict[str, Any]) -> Message:

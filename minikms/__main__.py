@@ -50,6 +50,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     # One line per client connection is noise at INFO; keep the library's warnings and errors.
     logging.getLogger("websockets").setLevel(max(logging.getLogger().level, logging.WARNING))
+    # aioice logs every connectivity check at INFO (several lines per candidate pair): debug detail only.
+    logging.getLogger("aioice").setLevel(max(logging.getLogger().level, logging.WARNING))
     return Settings(
         address=args.address,
         port=args.port,

@@ -14,6 +14,7 @@ from minikms.protocol import (
     MEDIA_OBJECT_EVENT_NOT_SUPPORTED,
     KurentoError,
     NoReply,
+    RefusedFrame,
     Request,
     RpcError,
     decode_frame,
@@ -25,6 +26,7 @@ from minikms.protocol import (
     param_wrong_type,
     params_required,
     parse_request,
+    refused_params,
     success,
 )
 from minikms.registry import NEWREF_PREFIX
@@ -32,6 +34,15 @@ from minikms.server import MiniKms, current_session
 from minikms.sessions import Peer, new_session_id
 
 log = logging.getLogger("minikms")
+_bad_frames = [0]
+
+
+def _count_bad_frame(what: str) -> None:
+    """Bad frames are logged the 1st, 2nd, 4th, 8th... time with the count: a flood is a counter, not a log."""
+    _bad_frames[0] += 1
+    count = _bad_frames[0]
+    if count & (count - 1) == 0:
+        log.warning("%s (%d bad frames so far)", what, count)
 
 Params = dict[str, Any]
 Handler = Callable[[Peer, Params | None], Awaitable[Any]]
@@ -92,8 +103,11 @@ class ServerMethods:
         try:
             message = decode_frame(frame)
         except NoReply:
-            log.warning("ignoring a frame that is not JSON")
+            _count_bad_frame("ignoring a frame that is not JSON")
             return None
+        except RefusedFrame as refused:
+            _count_bad_frame(f"refusing a frame: {refused.reason[:200]}")
+            return failure(refused.request_id, refused_params(refused.reason))
         try:
             request = parse_request(message)
         except RpcError as err:

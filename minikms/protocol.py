@@ -7,8 +7,11 @@ KMS writes compact JSON with alphabetically sorted keys, and so do we.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
+
+import wirejson
 
 JSONRPC_VERSION = "2.0"
 
@@ -173,17 +176,61 @@ class Request:
 
 
 def dumps(message: Any) -> str:
-    """Compact JSON with sorted keys, as jsoncpp's FastWriter over its sorted maps."""
-    return json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON with sorted keys, as jsoncpp's FastWriter over its sorted maps. A non-finite float (a
+    statistic divided by zero) is written as null, as jsoncpp does, never as the non-JSON ``NaN``."""
+    try:
+        return json.dumps(
+            message, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError:
+        return json.dumps(_finite(message), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+class RefusedFrame(Exception):
+    """JSON that the boundary refuses (lone surrogate, NaN/Infinity, number out of range, deep nesting):
+    answered with an invalid-params error (``request_id`` when readable), never reaching a method."""
+
+    def __init__(self, reason: str, request_id: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.request_id = request_id
 
 
 def decode_frame(frame: str | bytes) -> Any:
-    """JSON value of a text or binary frame; NoReply when it is not JSON."""
+    """JSON value of a text or binary frame; NoReply when it is not JSON, RefusedFrame when refused."""
     try:
-        text = frame.decode("utf-8") if isinstance(frame, bytes) else frame
-        return json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise NoReply(str(exc)) from exc
+        return wirejson.loads(frame)
+    except wirejson.WireJsonError as exc:
+        if exc.reason.startswith("not"):
+            raise NoReply(str(exc)) from None
+        raise RefusedFrame(str(exc), _readable_id(frame)) from None
+
+
+def _readable_id(frame: str | bytes) -> Any:
+    try:
+        message = json.loads(frame)
+    except (ValueError, RecursionError):
+        return None
+    request_id = message.get("id") if isinstance(message, dict) else None
+    if isinstance(request_id, int) and not isinstance(request_id, bool):
+        return request_id if wirejson.INT_MIN <= request_id <= wirejson.INT_MAX else None
+    if isinstance(request_id, str) and wirejson.encodable(request_id):
+        return request_id
+    return None
+
+
+def refused_params(reason: str) -> RpcError:
+    return RpcError(INVALID_PARAMS, f"Invalid params: {reason}", "INVALID_PARAMS")
 
 
 def parse_request(message: Any) -> Request:

@@ -38,7 +38,7 @@ echo "== installing the official npm clients (tests/e2e/node)"
 
 status=0
 echo "== ruff"
-$PY -m ruff check server kms_client minikms tests benchmarks || status=1
+$PY -m ruff check server kms_client minikms wirejson tests benchmarks || status=1
 echo "== mypy"
 $PY -m mypy || status=1
 

@@ -9,6 +9,7 @@ reason ``openviduServerStopped`` and the process exits 0.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -22,19 +23,22 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from server.app import create_app
-from server.http.tls import tls_files
+from server.http.limits import bounded_protocol, raise_descriptor_limit
+from server.http.tls import answer_plain_http_on_tls, tls_files
 from server.recording.checks import check_recording_settings
-from server.reexec import LISTEN_FD_ENV, abort_idle_http, keep_for_exec, reexec
+from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
 from server.settings import Settings, SettingsError, load_settings
-from server.settings.loader import state_path
+from server.settings.document import default_text, render
+from server.settings.loader import overrides_path, state_path
 from server.settings.model import PROPERTIES
+from server.settings.model import Settings as _Settings
+from server.settings.overrides import remove_stale_temps, restore_previous
 from server.settings.publicurl import resolve_public_urls
 from server.version import OPENVIDU_VERSION
 
 LISTEN_BACKLOG = 2048
 GRACEFUL_SHUTDOWN_SECONDS = 10
-RESTART_IDLE_ABORT_DELAY = 0.15  # seconds: after uvicorn's main loop (0.1 s tick) has closed the listener
 CONFIG_ERROR_STATUS = 2
 LISTEN_ERROR_STATUS = 1
 _LOG_LEVELS = {
@@ -48,13 +52,31 @@ _UVICORN_LEVELS = {"trace": "trace", "debug": "debug", "info": "info", "warn": "
 
 log = logging.getLogger("server")
 
-USAGE = f"""usage: openvidu-server [--config FILE] [--<property>=<value> ...]
+DEFAULT_SECRET = _Settings().openvidu_secret
+DOCS_HINT = "'openvidu-server --config-template' prints them as a YAML file to start from"
 
-OpenVidu Pro {OPENVIDU_VERSION}-compatible server. Properties (dotted names, see config/openvidu.yaml) may also
-be given as environment variables (OPENVIDU_SECRET, SERVER_PORT, KMS_URIS, ...).
+USAGE_HEAD = f"""usage: openvidu-server [--config FILE] [--<property>=<value> ...]
+       openvidu-server --help | --version | --config-template
 
-properties:
-""" + "\n".join(f"  --{spec.name}" for spec in PROPERTIES)
+OpenVidu Pro {OPENVIDU_VERSION}-compatible server (Python >= 3.11). Every property below can be given as a flag
+(--openvidu.secret=S3CRET), an environment variable (the name in brackets) or a YAML/.properties file given with
+--config FILE. Precedence, lowest to highest: defaults < file < environment < flags < the overrides file written
+by POST /pro/restart. --config-template prints all of them as a commented YAML file.
+
+properties (default, then meaning):
+"""
+
+
+def usage() -> str:
+    """``--help``: every property with its environment name, default, allowed values and meaning (generated from
+    the settings table, so it is complete wherever the package is installed)."""
+    lines = [USAGE_HEAD]
+    for spec in PROPERTIES:
+        tag = " [extension]" if spec.extension else ""
+        restart = " [restartable]" if spec.restartable else ""
+        lines.append(f"  --{spec.name}={default_text(spec)}  [{spec.env_name}]{tag}{restart}")
+        lines.append(f"      {spec.doc} Allowed: {spec.kind.describe()}.")
+    return "\n".join(lines)
 
 
 def prepare_state_dir(settings: Settings) -> Path:
@@ -95,6 +117,8 @@ def configure_logging(level_name: str) -> None:
         format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
         stream=sys.stderr,
     )
+    # aioice logs every ICE connectivity check at INFO: debug detail, not in the default log.
+    logging.getLogger("aioice").setLevel(max(_LOG_LEVELS[level_name], logging.WARNING))
 
 
 def _public_hostnames(settings: Settings) -> list[str]:
@@ -102,27 +126,54 @@ def _public_hostnames(settings: Settings) -> list[str]:
     return [host] if host else []
 
 
+def _prepare(args: list[str], notes: list[str]) -> tuple[Settings, tuple[Path, Path] | None]:
+    settings = load_settings(args, os.environ, notes)
+    state_dir = prepare_state_dir(settings)
+    check_recording_settings(settings)
+    tls = tls_files(settings, state_dir, _public_hostnames(settings)) if settings.server_ssl_enabled else None
+    return settings, tls
+
+
+def _roll_back(overrides: str, why: str) -> bool:
+    """Put the overrides file of before the last restart back; False when there is nothing to go back to."""
+    if not restore_previous(Path(overrides)):
+        return False
+    print(
+        f"openvidu-server: RESTART FAILED: the server cannot start with the values of the last POST /pro/restart "
+        f"({why}); going back to the previous overrides file {overrides}",
+        file=sys.stderr,
+    )
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "-h" in args or "--help" in args:
-        print(USAGE)
+        print(usage())
         return 0
     if "--version" in args:
         print(OPENVIDU_VERSION)
         return 0
+    if "--config-template" in args:
+        print(render(), end="")
+        return 0
+    # Set by a restart: the overrides file to go back to if the new values cannot start (popped: one try only).
+    rollback = os.environ.pop(ROLLBACK_ENV, None)
+    notes: list[str] = []
     try:
-        settings = load_settings(args, os.environ)
-        state_dir = prepare_state_dir(settings)
-        check_recording_settings(settings)
-        tls = (
-            tls_files(settings, state_dir, _public_hostnames(settings))
-            if settings.server_ssl_enabled
-            else None
-        )
+        try:
+            settings, tls = _prepare(args, notes)
+        except SettingsError as exc:
+            if rollback is None or not _roll_back(rollback, exc.message):
+                raise
+            rollback, notes = None, []
+            settings, tls = _prepare(args, notes)
     except SettingsError as exc:
         print(f"openvidu-server: {exc.message}", file=sys.stderr)
+        print(f"openvidu-server: every property is listed by 'openvidu-server --help' ({DOCS_HINT})", file=sys.stderr)
         return CONFIG_ERROR_STATUS
     configure_logging(settings.logging_level_root)
+    announce(settings, notes)
     try:
         sock = listening_socket(settings, os.environ)
     except OSError as exc:
@@ -133,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return LISTEN_ERROR_STATUS
     app = create_app(settings)
+    if tls:
+        answer_plain_http_on_tls()
     config = uvicorn.Config(
         app,
         ssl_certfile=str(tls[0]) if tls else None,
@@ -143,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         ws="websockets-sansio" if _has_sansio_ws() else "auto",
+        http=bounded_protocol(settings.server_max_connections, settings.server_header_timeout),
+        ws_max_size=settings.openvidu_rpc_max_frame_size,
     )
     server = GracefulServer(config, app.state.runtime)
     log.info(
@@ -166,18 +221,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     restarter = app.state.pro.restarter
 
     def trigger_restart() -> None:
+        # The shutdown stops accepting, answers every request already accepted and cuts idle keep-alive
+        # connections (GracefulServer.shutdown), then main re-executes with the listening socket.
         server.should_exit = True
-        # Once the listener is closed (next tick of uvicorn's main loop), cut idle keep-alive connections so
-        # the shutdown does not wait for clients that never close them.
-        asyncio.get_running_loop().call_later(
-            RESTART_IDLE_ABORT_DELAY, abort_idle_http, server.server_state.connections
-        )
 
     restarter.trigger = trigger_restart
     asyncio.run(server.serve(sockets=[sock]))
     if restarter.requested:
+        reexec(handoff_fd, rollback=str(overrides_path(settings)))
+    if not server.started and rollback is not None and _roll_back(rollback, "startup failed; see above"):
         reexec(handoff_fd)
     return 0 if server.started else LISTEN_ERROR_STATUS
+
+
+def announce(settings: Settings, notes: list[str]) -> None:
+    """Start-up lines an operator needs: what the overrides file overrides, a default secret on the network,
+    the descriptor limit, stale temporary files removed."""
+    for note in notes:
+        log.warning("%s", note)
+    if settings.openvidu_secret == DEFAULT_SECRET and not _loopback(settings.server_address):
+        log.warning(
+            "openvidu.secret is the default %r and the server listens on %s: anyone who can reach it can use "
+            "the REST API; set --openvidu.secret (or OPENVIDU_SECRET)",
+            DEFAULT_SECRET,
+            settings.server_address,
+        )
+    before, after = raise_descriptor_limit()
+    if after != before:
+        log.info("open file descriptor limit raised from %d to %d", before, after)
+    else:
+        log.info("open file descriptor limit: %d", after)
+    for stale in remove_stale_temps(overrides_path(settings)):
+        log.warning("removed a stale temporary file of the overrides file: %s", stale)
+
+
+def _loopback(address: str) -> bool:
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _has_sansio_ws() -> bool:

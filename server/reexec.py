@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterable, Sequence
 
 LISTEN_FD_ENV = "OPENVIDU_LISTEN_FD"
+ROLLBACK_ENV = "OPENVIDU_RESTART_ROLLBACK"
+"""Set for the re-executed image: the overrides file to restore from ``<file>.previous`` if it cannot start."""
 
 
 def keep_for_exec(sock: socket.socket) -> int:
@@ -24,11 +26,16 @@ def keep_for_exec(sock: socket.socket) -> int:
 
 
 def reexec(
-    listen_fd: int, argv: Sequence[str] | None = None
+    listen_fd: int, argv: Sequence[str] | None = None, rollback: str | None = None
 ) -> None:  # pragma: no cover - replaces the process
-    """Replace this process with a fresh image of the same command line; never returns."""
+    """Replace this process with a fresh image of the same command line; never returns. With ``rollback`` (the
+    overrides file) the new image goes back to the previous overrides if it cannot start with the new ones."""
     args = list(sys.argv if argv is None else argv)
     os.environ[LISTEN_FD_ENV] = str(listen_fd)
+    if rollback is not None:
+        os.environ[ROLLBACK_ENV] = rollback
+    else:
+        os.environ.pop(ROLLBACK_ENV, None)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, *(_python_args(args))])

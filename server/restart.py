@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from server.settings import PROPERTIES, PropertySpec, Settings, SettingsError
-from server.settings.kinds import BoolKind, IntKind, InvalidValue, ListKind, SecondsKind
+from server.settings.kinds import BoolKind, IntKind, InvalidValue, ListKind, SecondsKind, parse_value
 from server.settings.loader import check_consistency, overrides_path
-from server.settings.overrides import merge_overrides
+from server.settings.overrides import keep_previous, merge_overrides
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def validate_restart(body: object, current: Settings) -> tuple[Settings, dict[st
         if not _json_type_ok(spec, value):
             raise RestartRejected(f"Property '{name}' must be {_json_type_name(spec)} (got {_show(value)})")
         try:
-            parsed = spec.kind.parse(value)
+            parsed = parse_value(spec.kind, value)
         except InvalidValue as exc:
             raise RestartRejected(
                 f"Property '{name}' has value {_show(value)}; allowed: {exc.allowed}"
@@ -119,8 +119,10 @@ def _show(value: object) -> str:
 
 
 def persist_restart(current: Settings, persisted: Mapping[str, object]) -> Path:
-    """Merge the new values into the overrides file (atomically); returns its path."""
+    """Merge the new values into the overrides file (atomically), keeping the file as it was beside it for a
+    rollback (``<file>.previous``); returns its path."""
     path = overrides_path(current)
+    keep_previous(path)
     merge_overrides(path, persisted)
     return path
 

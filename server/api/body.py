@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+import wirejson
+
 _SPRING_TRUE = frozenset({"true", "on", "yes", "1"})
 _SPRING_FALSE = frozenset({"false", "off", "no", "0"})
 MISSING_BODY_MESSAGE = "Required request body is missing"
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest REST request body read (every OpenVidu body is a few hundred bytes); more is a 400."""
 
 
 class BadRequest(Exception):
@@ -22,14 +25,14 @@ class BadRequest(Exception):
 
 async def json_object(request: Request, required: bool) -> dict[str, Any] | None:
     """The body as a JSON object; None if empty/``null`` and not required. Raises ``BadRequest``."""
-    raw = await request.body()
+    raw = await _bounded_body(request)
     if not raw.strip():
         if required:
             raise BadRequest(MISSING_BODY_MESSAGE)
         return None
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = wirejson.loads(raw)
+    except wirejson.WireJsonError as exc:
         raise BadRequest(f"JSON parse error: {exc}") from None
     if document is None:
         if required:
@@ -40,6 +43,21 @@ async def json_object(request: Request, required: bool) -> dict[str, Any] | None
             "JSON parse error: Cannot deserialize instance of `java.util.HashMap` out of non-object token"
         )
     return document
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused past :data:`MAX_BODY_BYTES` without reading (or buffering) the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadRequest(f"Request body larger than {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"Request body larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def spring_bool(request: Request, name: str, default: bool = False) -> bool:

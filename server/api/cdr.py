@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from server.api.errors import JSON, framework_error
+from server.safepath import clean_name, file_under, inside
 from server.core.serialize import dumps
 from server.runtime import runtime_of
 
@@ -23,20 +24,27 @@ NOT_FOUND_MESSAGE = "No message available"
 
 
 def cdr_file_names(folder: str | Path) -> list[str]:
-    """Every regular file under ``folder`` (recursively), by name only, in walk order."""
+    """Every regular file under ``folder`` (recursively), by name only, in walk order; symlinks that lead out
+    of the folder are left out."""
+    try:
+        root = Path(folder).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError):
+        return []
     names: list[str] = []
-    for root, dirs, files in os.walk(Path(folder).expanduser()):
+    for walk_root, dirs, files in os.walk(root):
         dirs.sort()
-        names.extend(name for name in sorted(files) if os.path.isfile(os.path.join(root, name)))
+        for name in sorted(files):
+            path = Path(walk_root, name)
+            if path.is_file() and inside(root, path):
+                names.append(name)
     return names
 
 
 def cdr_file(folder: str | Path, name: str) -> Path | None:
-    """The file ``/cdr/<name>`` serves, or None (not ``*.log``, a path, hidden traversal, or absent)."""
-    if not name.endswith(CDR_FILE_SUFFIX) or "/" in name or "\\" in name or name in (".", ".."):
+    """The file ``/cdr/<name>`` serves, or None (not ``*.log``, a path, a bad name, outside the folder, absent)."""
+    if not name.endswith(CDR_FILE_SUFFIX) or "/" in name or not clean_name(name):
         return None
-    path = Path(folder).expanduser() / name
-    return path if path.is_file() else None
+    return file_under(folder, name)
 
 
 async def list_cdr_files(request: Request) -> Response:

@@ -6,27 +6,14 @@ folder (``openvidu.recording.path``) and ``/layouts/custom/**`` the custom layou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from server.api.errors import framework_error
+from server.safepath import file_under
 from server.runtime import runtime_of
 
 NOT_FOUND_MESSAGE = "No message available"
-
-
-def file_under(folder: str | Path, relative: str) -> Path | None:
-    """``folder/relative`` if it is a regular file inside ``folder`` (no ``..`` escape, no hidden walk-out)."""
-    root = Path(folder).expanduser().resolve()
-    parts = [part for part in relative.split("/") if part]
-    if not parts or any(part in (".", "..") or "\\" in part for part in parts):
-        return None
-    candidate = root.joinpath(*parts).resolve()
-    if root not in candidate.parents or not candidate.is_file():
-        return None
-    return candidate
 
 
 def _serve(request: Request, folder: str) -> Response:

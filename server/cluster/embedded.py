@@ -24,6 +24,15 @@ from collections.abc import MutableMapping
 
 log = logging.getLogger(__name__)
 
+_SERVER_STOPPING = asyncio.Event()
+"""Set when this server process begins to stop (``server_stopping``): a child that died with it (a Ctrl-C reaches
+the whole process group) is not restarted nor reported as a crash."""
+
+
+def server_stopping() -> None:
+    """Called when the server begins its shutdown (before it stops its media servers)."""
+    _SERVER_STOPPING.set()
+
 EMBEDDED = "embedded"
 EMBEDDED_HANDOVER_ENV = "OPENVIDU_EMBEDDED_KMS"
 _PR_SET_PDEATHSIG = 1
@@ -180,11 +189,13 @@ class EmbeddedMediaServer:
             await exited.wait()
             if self._stopping:
                 return
-            log.warning("embedded media server %s (pid %s) exited; restarting", self.uri, self._pid)
-            self._pid = None
+            pid, self._pid = self._pid, None
+            # Wait before deciding: when the whole process group is being stopped, this server's shutdown
+            # begins within the delay, and then the exit is expected, not a crash.
             await asyncio.sleep(self.restart_delay)
-            if self._stopping:
+            if self._stopping or _SERVER_STOPPING.is_set():
                 return
+            log.warning("embedded media server %s (pid %s) exited; restarting", self.uri, pid)
             try:
                 await self._spawn()
                 self.restarts += 1

@@ -45,7 +45,8 @@ def install_pro(app: Starlette, runtime: Runtime) -> ProState:
         settings.openvidu_pro_stats_monitoring_interval,
         settings.openvidu_pro_stats_webrtc_interval,
         history=settings.openvidu_pro_stats_history,
-        log_path=stats_log_path(settings.openvidu_cdr_path),
+        # Beside the CDR files, and only when the CDR is written: never a stray ./log folder of the working one.
+        log_path=stats_log_path(settings.openvidu_cdr_path) if settings.openvidu_cdr else None,
         webrtc_source=webrtc_stats_source(runtime.sessions.sessions, settings.kms_request_timeout),
     )
     runtime.add_component(stats)

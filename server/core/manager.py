@@ -9,6 +9,7 @@ The manager keeps the bookkeeping and publishes the events.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -209,7 +210,9 @@ class SessionManager:
         recorder: bool = False,
     ) -> tuple[Session, Participant]:
         """Admit a participant: consume its token (single use) or accept the server secret (insecure join)."""
-        insecure = bool(secret) and secret == self.config.secret
+        insecure = bool(secret) and hmac.compare_digest(
+            secret.encode("utf-8", "surrogatepass"), self.config.secret.encode("utf-8", "surrogatepass")
+        )
         session = self._sessions.get(session_id)
         if session is None and insecure:
             session = self.create_session(replace(INSECURE_SESSION_PROPERTIES, custom_session_id=session_id))

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import ssl
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -83,3 +84,33 @@ def tls_files(settings: Settings, state_dir: Path, hostnames: list[str]) -> tupl
             "server.ssl.certificate", str(cert), f"a PEM certificate matching the PEM key {key} ({exc})"
         ) from None
     return cert, key
+
+
+PLAIN_HTTP_ON_TLS_RESPONSE = (
+    b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 68\r\nconnection: close\r\n\r\n"
+    b"Bad Request\nThis combination of host and port requires TLS (https).\n"
+)
+"""What the original server (Tomcat) answered a plain-HTTP request sent to its HTTPS port."""
+
+
+def answer_plain_http_on_tls() -> None:
+    """Make asyncio's TLS server answer a plain-HTTP request with a 400 saying TLS is required (as the original
+    did) instead of closing in silence. OpenSSL recognises such a request during the handshake (reason
+    ``HTTP_REQUEST``); the answer is written on the raw transport just before asyncio closes it. Process-wide,
+    idempotent."""
+    import asyncio.sslproto
+
+    protocol_class: Any = asyncio.sslproto.SSLProtocol
+    original = protocol_class._on_handshake_complete
+    if getattr(original, "answers_plain_http", False):
+        return
+
+    def on_handshake_complete(self: Any, handshake_exc: BaseException | None) -> None:
+        if isinstance(handshake_exc, ssl.SSLError) and handshake_exc.reason == "HTTP_REQUEST":
+            transport = getattr(self, "_transport", None)
+            if transport is not None and not transport.is_closing():
+                transport.write(PLAIN_HTTP_ON_TLS_RESPONSE)
+        original(self, handshake_exc)
+
+    on_handshake_complete.answers_plain_http = True  # type: ignore[attr-defined]
+    protocol_class._on_handshake_complete = on_handshake_complete

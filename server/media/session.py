@@ -208,6 +208,14 @@ class MediaSession:
         endpoint.on_error = on_error
         return endpoint
 
+    def candidates_held(self, connection_id: str) -> int:
+        """Browser candidates kept for this participant's endpoints (buffered or listed in stats)."""
+        return sum(
+            len(endpoint.received_candidates)
+            for (owner, _), endpoint in self._endpoints.items()
+            if owner == connection_id
+        )
+
     async def add_ice_candidate(self, connection_id: str, endpoint_name: str, candidate: Candidate) -> None:
         await self._endpoint(connection_id, endpoint_name).add_remote_candidate(candidate, self.timeouts.call)
 

@@ -14,12 +14,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from server.safepath import clean_name, inside
+
 METADATA_PREFIX = ".recording."
 STREAM_PREFIX = ".stream."
 
 
 def valid_id(recording_id: str) -> bool:
-    return recording_id not in ("", ".", "..") and "/" not in recording_id and "\\" not in recording_id
+    return "/" not in recording_id and clean_name(recording_id) and clean_name(METADATA_PREFIX + recording_id)
 
 
 def write_json_atomic(path: Path, document: Any, *, indent: int | None = None) -> None:
@@ -60,10 +62,13 @@ class RecordingStore:
         return candidate
 
     def read(self, recording_id: str) -> dict[str, Any] | None:
-        """The stored Recording JSON (key order kept), or None."""
+        """The stored Recording JSON (key order kept), or None; a folder or file that is a symlink out of the
+        recordings folder is not a recording."""
         if not valid_id(recording_id):
             return None
         try:
+            if not inside(self.folder.resolve(), self.metadata_path(recording_id)):
+                return None
             document = json.loads(self.metadata_path(recording_id).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 PRIVATE_ID_ALPHABET = string.ascii_lowercase + string.digits
 PRIVATE_ID_LENGTH = 26
 PING_TIMEOUT_CLOSE_REASON = "Close for not receive ping from client"
+MAX_PING_INTERVAL_MS = 60_000
+"""Largest ping interval a client may announce (openvidu-browser announces 5,000)."""
 
 
 class Transport(Protocol):
@@ -88,7 +90,8 @@ class RpcConnection:
         """Record a ping. One timer per connection: when it fires early it re-arms for the time left, so a
         ping costs a clock read instead of a cancelled and a new timer."""
         if interval_ms is not None and interval_ms > 0:
-            self._ping_interval = interval_ms / 1000
+            # bounded: an announced interval of years would switch the watchdog off
+            self._ping_interval = min(interval_ms, MAX_PING_INTERVAL_MS) / 1000
         elif self._ping_interval is None:
             self._ping_interval = self.timings.default_ping_interval
         loop = asyncio.get_running_loop()

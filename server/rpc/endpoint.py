@@ -13,14 +13,20 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.ratelog import FailureLog
 from server.rpc import protocol as p
 from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, close_transport
 from server.rpc.service import SignalingService
 
 log = logging.getLogger(__name__)
+_refused_frames = FailureLog(log, "refused browser frames")
+_loop_failures = FailureLog(log, "websocket receive loops failed")
+_join_timeouts = FailureLog(log, "websockets closed without a joinRoom within openvidu.rpc.join-timeout")
 
 PING_TIMEOUT_CLOSE_CODE = 1000
 REPLACED_CLOSE_CODE = 4104
+JOIN_TIMEOUT_CLOSE_CODE = 1008
+JOIN_TIMEOUT_CLOSE_REASON = "No joinRoom within openvidu.rpc.join-timeout"
 
 
 class StarletteTransport:
@@ -37,9 +43,10 @@ class StarletteTransport:
 class RpcEndpoint:
     """Serves one websocket for the signaling service."""
 
-    def __init__(self, service: SignalingService) -> None:
+    def __init__(self, service: SignalingService, join_timeout: float = 30.0) -> None:
         self.service = service
         self.registry = service.registry
+        self.join_timeout = join_timeout
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -47,9 +54,25 @@ class RpcEndpoint:
         conn = self.registry.new()
         conn.transport = transport
         tasks: set[asyncio.Task[Any]] = set()
+        loop = asyncio.get_running_loop()
+        join_deadline = loop.time() + self.join_timeout
         try:
             while True:
-                message = await websocket.receive()
+                if conn.joined:
+                    message = await websocket.receive()
+                else:
+                    try:
+                        async with asyncio.timeout_at(join_deadline):
+                            message = await websocket.receive()
+                    except TimeoutError:
+                        if conn.joined:  # joined while this receive waited
+                            continue
+                        if tasks:  # a request (joinRoom) is being handled: give it its time
+                            join_deadline = loop.time() + self.join_timeout
+                            continue
+                        _join_timeouts.hit()
+                        await websocket.close(JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON)
+                        break
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -61,7 +84,9 @@ class RpcEndpoint:
                 try:
                     req = p.parse_frame(text)
                 except p.FrameError as exc:
-                    log.warning("dropping frame: %s", exc)
+                    _refused_frames.hit(str(exc)[:200])
+                    if exc.has_id:
+                        await conn.send(p.frame_error_message(exc))
                     continue
                 if req.method == "ping":
                     await self._ping(conn, req)
@@ -75,8 +100,8 @@ class RpcEndpoint:
                     task.add_done_callback(tasks.discard)
         except WebSocketDisconnect:
             pass
-        except Exception:
-            log.exception("websocket loop failed")
+        except Exception as exc:
+            _loop_failures.hit(repr(exc)[:200])
         finally:
             self._socket_closed(conn, transport)
 

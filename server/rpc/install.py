@@ -62,6 +62,8 @@ def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
             min_send=settings.openvidu_streams_video_min_send_bandwidth,
         ),
         recording_notification=settings.openvidu_recording_notification,
+        max_ice_candidates=settings.openvidu_rpc_max_ice_candidates,
+        max_ice_candidate_size=settings.openvidu_rpc_max_ice_candidate_size,
     )
     service = SignalingService(runtime.sessions, media.picker, RpcRegistry(timings), config)
     media.on_lost = service.media_server_lost
@@ -72,7 +74,7 @@ def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
     runtime.add_component(_SignalingComponent(service))
     app.state.signaling = service
     app.state.media_servers = media
-    app.state.rpc_endpoint = RpcEndpoint(service)
+    app.state.rpc_endpoint = RpcEndpoint(service, join_timeout=settings.openvidu_rpc_join_timeout)
     app.router.routes.append(WebSocketRoute("/openvidu", openvidu_websocket))
     app.state.event_sinks = install_event_sinks(runtime.bus, settings)
     return service

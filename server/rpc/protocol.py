@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+import wirejson
+
 JSONRPC_VERSION = "2.0"
 METADATA_SEPARATOR = "%/%"
 # Interval a first ping without "interval" is assumed to announce (Kurento PingWatchdogManager).
@@ -108,15 +110,48 @@ class Request:
     rpc_session_id: str | None = None
 
 
+INVALID_REQUEST_CODE = -32600
+INVALID_REQUEST_MESSAGE = "Invalid JSON-RPC request"
+
+
 class FrameError(ValueError):
-    """Text that is not a JSON-RPC request; it is logged and dropped."""
+    """Text that is not an acceptable JSON-RPC request. When its ``id`` could still be read (``has_id``) the
+    request is answered with :func:`frame_error_message`; otherwise it is logged and dropped."""
+
+    def __init__(self, reason: str, req_id: Any = None, has_id: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.req_id = req_id
+        self.has_id = has_id
 
 
-def parse_frame(text: str | bytes) -> Request:
+def _readable_id(text: str | bytes) -> tuple[Any, bool]:
+    """The ``id`` of a refused frame, if a lenient parse finds a usable one (an integer or clean string)."""
     try:
         msg = json.loads(text)
-    except ValueError as exc:
-        raise FrameError(f"not JSON: {exc}") from None
+    except (ValueError, RecursionError):
+        return None, False
+    if not isinstance(msg, dict):
+        return None, False
+    req_id = msg.get("id")
+    if isinstance(req_id, bool) or req_id is None:
+        return None, False
+    if isinstance(req_id, int) and wirejson.INT_MIN <= req_id <= wirejson.INT_MAX:
+        return req_id, True
+    if isinstance(req_id, str) and wirejson.encodable(req_id) and len(req_id) <= 256:
+        return req_id, True
+    return None, False
+
+
+def parse_frame(text: str | bytes, max_depth: int = wirejson.DEFAULT_MAX_DEPTH) -> Request:
+    """One browser frame, strictly (no lone surrogates, NaN/Infinity, numbers out of range, deep nesting)."""
+    try:
+        msg = wirejson.loads(text, max_depth)
+    except wirejson.WireJsonError as exc:
+        if exc.reason.startswith("not JSON"):
+            raise FrameError(str(exc)) from None
+        req_id, has_id = _readable_id(text)
+        raise FrameError(str(exc), req_id, has_id) from None
     if not isinstance(msg, dict):
         raise FrameError("not a JSON object")
     method = msg.get("method")
@@ -140,6 +175,12 @@ def parse_frame(text: str | bytes) -> Request:
 
 def dumps(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def frame_error_message(exc: FrameError) -> dict[str, Any]:
+    """The answer to a refused frame whose id is known: JSON-RPC's invalid-request error naming the reason."""
+    body = {"code": INVALID_REQUEST_CODE, "message": f"{INVALID_REQUEST_MESSAGE}: {exc.reason}"}
+    return {"jsonrpc": JSONRPC_VERSION, "id": exc.req_id, "error": body}
 
 
 def result_message(req_id: Any, result: Any, session_id: str | None = None) -> dict[str, Any]:
@@ -203,13 +244,23 @@ def _as_bool(value: Any) -> bool:
 
 
 def _as_int(value: Any) -> int:
+    number: int
     if isinstance(value, bool):
         raise ValueError("boolean is not a number")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        return int(value)
-    return int(str(value).strip())
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if len(text) > 20:
+            raise ValueError("number out of range")
+        number = int(text)
+    if not wirejson.INT_MIN <= number <= wirejson.INT_MAX:
+        raise ValueError("number out of range")
+    return number
 
 
 class Params:
@@ -336,7 +387,7 @@ class PublishVideoParams:
             options = raw_filter.get("options")
             if isinstance(options, str):
                 try:
-                    options = json.loads(options)
+                    options = wirejson.loads(options)
                 except ValueError:
                     options = {}
             filt = FilterSpec(raw_filter["type"], options if isinstance(options, dict) else {})
@@ -432,7 +483,7 @@ class SendMessageParams:
             f"Provided signal object '{self.message}' has not a valid JSON format",
         )
         try:
-            obj = json.loads(self.message)
+            obj = wirejson.loads(self.message)  # the inner JSON is input too: strict like the frame
         except ValueError:
             obj = None
         if not isinstance(obj, dict):
@@ -492,9 +543,10 @@ class StreamIdParams:
 def _json_object_param(p: Params, key: str, code: int, what: str) -> dict[str, Any]:
     text = p.string(key)
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise RpcError(code, f"'{what}' parameter is not a JSON object: {exc}") from None
+        value = wirejson.loads(text)  # the inner JSON is input too: strict like the frame
+    except wirejson.WireJsonError as exc:
+        reason = exc.reason.removeprefix("not JSON: ")
+        raise RpcError(code, f"'{what}' parameter is not a JSON object: {reason}") from None
     if not isinstance(value, dict):
         raise RpcError(code, f"'{what}' parameter is not a JSON object: {text}")
     return value

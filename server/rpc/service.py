@@ -48,6 +48,8 @@ class SignalingConfig:
     bandwidth: Bandwidth = field(default_factory=Bandwidth)
     media_timeouts: MediaTimeouts = field(default_factory=MediaTimeouts)
     recording_notification: str = "publisher_moderator"
+    max_ice_candidates: int = 500
+    max_ice_candidate_size: int = 1024
 
 
 Handler = Callable[[RpcConnection, p.Request], Awaitable[Any]]
@@ -666,6 +668,19 @@ class SignalingService:
         session, participant = self._participant(conn)
         params = p.OnIceCandidateParams.parse(p.Params(req.method, req.params))
         media = self._media(session)
+        size = len(params.candidate) + len(params.sdp_mid) + len(params.endpoint_name)
+        if size > self.config.max_ice_candidate_size:
+            raise p.RpcError(
+                p.ErrorCode.MEDIA_WEBRTC_ENDPOINT,
+                f"ICE candidate refused: {size} characters, more than openvidu.rpc.max-ice-candidate-size "
+                f"({self.config.max_ice_candidate_size})",
+            )
+        if media.candidates_held(participant.connection_id) >= self.config.max_ice_candidates:
+            raise p.RpcError(
+                p.ErrorCode.MEDIA_WEBRTC_ENDPOINT,
+                "ICE candidate refused: the participant already sent openvidu.rpc.max-ice-candidates "
+                f"({self.config.max_ice_candidates})",
+            )
         candidate = Candidate(params.candidate, params.sdp_mid, params.sdp_m_line_index)
         await media.add_ice_candidate(participant.connection_id, params.endpoint_name, candidate)
         return {}

@@ -27,6 +27,11 @@ HEADER = """\
 """
 
 
+def default_text(spec: PropertySpec) -> str:
+    """The default as it is written in the YAML file (JSON arrays for lists)."""
+    return _yaml_value(spec)
+
+
 def _yaml_value(spec: PropertySpec) -> str:
     default = spec.default
     if isinstance(default, tuple):

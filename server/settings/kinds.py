@@ -43,6 +43,32 @@ class Kind:
         return InvalidValue(self.describe())
 
 
+def _clean_text(raw: object) -> bool:
+    """No lone surrogate (``"\\ud800"``, or undecodable bytes of an environment variable) and no NUL: such
+    text could not be written into an HTTP header, a file name or the overrides file."""
+    if isinstance(raw, str):
+        if "\x00" in raw:
+            return False
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(raw, list | tuple):
+        return all(_clean_text(item) for item in raw)
+    return True
+
+
+CLEAN_TEXT = "text without NUL characters or lone surrogates (valid Unicode)"
+
+
+def parse_value(kind: Kind, raw: object) -> object:
+    """``kind.parse(raw)`` after refusing text no property can hold (see :func:`_clean_text`)."""
+    if not _clean_text(raw):
+        raise InvalidValue(f"{kind.describe()}, as {CLEAN_TEXT}")
+    return kind.parse(raw)
+
+
 @dataclass(frozen=True)
 class BoolKind(Kind):
     def describe(self) -> str:
@@ -92,9 +118,11 @@ class SecondsKind(Kind):
     """A duration in seconds (float); ``positive`` forbids 0."""
 
     positive: bool = True
+    maximum: float = 86400.0
 
     def describe(self) -> str:
-        return "a number of seconds > 0" if self.positive else "a number of seconds >= 0"
+        low = "> 0" if self.positive else ">= 0"
+        return f"a number of seconds {low} and <= {self.maximum:g}"
 
     def parse(self, raw: object) -> float:
         if isinstance(raw, bool):
@@ -110,7 +138,7 @@ class SecondsKind(Kind):
             raise self.fail()
         if value != value or value in (float("inf"), float("-inf")):
             raise self.fail()
-        if value < 0 or (self.positive and value == 0):
+        if value < 0 or (self.positive and value == 0) or value > self.maximum:
             raise self.fail()
         return value
 

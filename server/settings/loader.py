@@ -20,7 +20,7 @@ from pathlib import Path
 
 from server.settings.errors import SettingsError
 from server.settings.files import read_config_file
-from server.settings.kinds import InvalidValue
+from server.settings.kinds import InvalidValue, parse_value
 from server.settings.model import (
     OVERRIDES_FILE_NAME,
     PROPERTIES_BY_ENV,
@@ -32,7 +32,7 @@ from server.settings.overrides import read_overrides
 
 CONFIG_FLAG = "--config"
 CONTROL_ENV: frozenset[str] = frozenset(
-    {"OPENVIDU_LISTEN_FD", "OPENVIDU_RESTART_COUNT", "OPENVIDU_EMBEDDED_KMS"}
+    {"OPENVIDU_LISTEN_FD", "OPENVIDU_RESTART_COUNT", "OPENVIDU_EMBEDDED_KMS", "OPENVIDU_RESTART_ROLLBACK"}
 )
 # Names of the same property in other OpenVidu versions.
 ALIASES: dict[str, str] = {"openvidu.pro.cluster.load-strategy": "openvidu.pro.cluster.load.strategy"}
@@ -48,7 +48,7 @@ class _Layer:
 
     def put(self, spec: PropertySpec, raw: object, source: str) -> None:
         try:
-            value = spec.kind.parse(raw)
+            value = parse_value(spec.kind, raw)
         except InvalidValue as exc:
             raise SettingsError(spec.name, raw, exc.allowed, source) from None
         self.values[spec.field] = value
@@ -148,8 +148,12 @@ def state_path(settings: Settings) -> Path:
     return Path(settings.openvidu_state_path).expanduser()
 
 
-def load_settings(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from every source (see the module docstring); raises :class:`SettingsError`."""
+def load_settings(
+    argv: Sequence[str], environ: Mapping[str, str] | None = None, notes: list[str] | None = None
+) -> Settings:
+    """Build the settings from every source (see the module docstring); raises :class:`SettingsError`.
+    ``notes`` receives one line per property whose command-line, environment or file value the overrides
+    file of ``POST /pro/restart`` overrides (the operator would otherwise not know why a flag has no effect)."""
     env = os.environ if environ is None else environ
     command_line = parse_command_line(argv)
     env_layer = _env_layer(env)
@@ -177,7 +181,23 @@ def load_settings(argv: Sequence[str], environ: Mapping[str, str] | None = None)
         overrides_layer.put(spec, raw, source)
     settings = base.replace(**overrides_layer.values)
     check_consistency(settings)
+    if notes is not None:
+        lower = (cli_layer, env_layer, config_layer)
+        for field_name in overrides_layer.values:
+            lower_source = next(
+                (layer.sources[field_name] for layer in lower if field_name in layer.sources), None
+            )
+            if lower_source is not None:
+                where = overrides_layer.sources[field_name]
+                notes.append(
+                    f"property '{_property_name(field_name)}' of {lower_source} is overridden by the {where} "
+                    "(written by POST /pro/restart; remove it there to use the other value)"
+                )
     return settings
+
+
+def _property_name(field_name: str) -> str:
+    return next(spec.name for spec in PROPERTIES_BY_NAME.values() if spec.field == field_name)
 
 
 def check_consistency(settings: Settings) -> None:

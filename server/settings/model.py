@@ -67,6 +67,8 @@ class Settings:
     server_ssl_key_store_password: str = ""
     server_ssl_key_store_type: str = ""
     server_ssl_key_alias: str = ""
+    server_max_connections: int = 10000
+    server_header_timeout: float = 10.0
     # Core OpenVidu
     openvidu_secret: str = "MY_SECRET"
     openvidu_publicurl: str = "local"
@@ -117,6 +119,10 @@ class Settings:
     # Browser signaling
     openvidu_rpc_ping_timeout: float = 15.0
     openvidu_rpc_reconnect_window: float = 10.0
+    openvidu_rpc_join_timeout: float = 30.0
+    openvidu_rpc_max_frame_size: int = 1048576
+    openvidu_rpc_max_ice_candidates: int = 500
+    openvidu_rpc_max_ice_candidate_size: int = 1024
     # TURN credentials (per-token coturn users)
     coturn_redis_ip: str = "127.0.0.1"
     coturn_redis_dbname: str = "0"
@@ -157,7 +163,8 @@ class PropertySpec:
 _FIELD_DEFAULTS: dict[str, object] = {f.name: f.default for f in dataclasses.fields(Settings)}
 
 _SECONDS = SecondsKind()
-_NON_NEGATIVE = IntKind(minimum=0)
+_NON_NEGATIVE = IntKind(minimum=0, maximum=2**31 - 1)
+_INTERVAL = IntKind(minimum=0, maximum=86400)
 _KEY_STORE = UnsupportedKind(
     "not supported: Java key stores are not read; use server.ssl.certificate and server.ssl.key (PEM files)"
 )
@@ -206,6 +213,20 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     ),
     PropertySpec(
         "server.ssl.key-alias", "server_ssl_key_alias", _KEY_STORE, "Not supported (Java key store)."
+    ),
+    PropertySpec(
+        "server.max-connections",
+        "server_max_connections",
+        IntKind(1, 1000000),
+        "Concurrent HTTP and websocket connections; one more is answered 503 and closed (logged with a counter).",
+        extension=True,
+    ),
+    PropertySpec(
+        "server.header-timeout",
+        "server_header_timeout",
+        _SECONDS,
+        "Seconds a connection may take to send a request's headers (slowloris bound); then it is closed.",
+        extension=True,
     ),
     PropertySpec(
         "openvidu.secret",
@@ -292,7 +313,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec(
         "openvidu.recording.autostop-timeout",
         "openvidu_recording_autostop_timeout",
-        _NON_NEGATIVE,
+        _INTERVAL,
         "Seconds a recording of an empty session goes on before it stops.",
         restartable=True,
     ),
@@ -369,21 +390,21 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec(
         "openvidu.pro.stats.monitoring-interval",
         "openvidu_pro_stats_monitoring_interval",
-        _NON_NEGATIVE,
+        _INTERVAL,
         "Seconds between host CPU/memory/network samples; 0 disables.",
         restartable=True,
     ),
     PropertySpec(
         "openvidu.pro.stats.webrtc-interval",
         "openvidu_pro_stats_webrtc_interval",
-        _NON_NEGATIVE,
+        _INTERVAL,
         "Seconds between WebRTC endpoint stats samples; 0 disables.",
         restartable=True,
     ),
     PropertySpec(
         "openvidu.pro.stats.history",
         "openvidu_pro_stats_history",
-        IntKind(minimum=1),
+        IntKind(minimum=1, maximum=100000),
         "Samples kept per stats series (bounded memory).",
         extension=True,
     ),
@@ -506,6 +527,34 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_rpc_reconnect_window",
         _SECONDS,
         "Seconds a closed browser websocket may take to reconnect before its participant is evicted.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.join-timeout",
+        "openvidu_rpc_join_timeout",
+        _SECONDS,
+        "Seconds a browser websocket may stay open without joining a session (joinRoom) before it is closed.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.max-frame-size",
+        "openvidu_rpc_max_frame_size",
+        IntKind(1024, 64 * 1024 * 1024),
+        "Bytes of the largest browser websocket frame; a larger one closes the socket (1009).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.max-ice-candidates",
+        "openvidu_rpc_max_ice_candidates",
+        IntKind(1, 100000),
+        "Browser ICE candidates kept per participant (buffered until its endpoints exist, listed in webRtcStats); more are refused.",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.max-ice-candidate-size",
+        "openvidu_rpc_max_ice_candidate_size",
+        IntKind(64, 1048576),
+        "Characters of the longest ICE candidate accepted (candidate, sdpMid and endpointName together).",
         True,
     ),
     PropertySpec("coturn.redis.ip", "coturn_redis_ip", StrKind(), "Redis of coturn (per-token TURN users)."),

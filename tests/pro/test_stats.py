@@ -23,6 +23,7 @@ async def test_stats_are_gathered_served_and_logged(tmp_path: Path) -> None:
             "kms.uris": [kms.uri],
             "openvidu.pro.stats.monitoring-interval": 1,
             "openvidu.pro.stats.webrtc-interval": 1,
+            "openvidu.cdr": True,
             "openvidu.cdr.path": str(tmp_path / "cdr"),
         }
         with ServerProcess(settings, state_dir=tmp_path / "state") as server:

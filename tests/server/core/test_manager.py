@@ -279,3 +279,29 @@ async def test_rest_eviction_finds_the_hidden_recorder(
         await manager.evict_connection("rec-evict", "RECORDER", EndReason.FORCE_DISCONNECT_BY_SERVER)
         is Outcome.NOT_FOUND
     )
+
+
+async def test_insecure_join_secret_is_compared_in_constant_time(
+    env: tuple[SessionManager, list[Event], RecordingBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 #8: the join secret goes through ``hmac.compare_digest``, never ``==`` (which returns at the
+    first differing character); a secret with a lone surrogate is compared too, not a crash."""
+    import hmac
+
+    import server.core.manager as manager_module
+
+    manager, _, _ = env
+    compared: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def recording_compare(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(manager_module.hmac, "compare_digest", recording_compare)
+    with pytest.raises(JoinError):
+        manager.join("timing", "", "Chrome", "", secret="s3creX")
+    with pytest.raises(JoinError):
+        manager.join("timing", "", "Chrome", "", secret="\ud800")
+    manager.join("timing", "", "Chrome", "", secret=SECRET)
+    assert [a for a, _ in compared] == [b"s3creX", "\ud800".encode("utf-8", "surrogatepass"), SECRET.encode()]

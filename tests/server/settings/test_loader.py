@@ -123,7 +123,7 @@ def test_overrides_path_default_and_explicit(tmp_path: Path) -> None:
             "openvidu.recording.notification",
             "publisher_moderator",
         ),
-        (["--openvidu.recording.autostop-timeout=-1"], {}, "openvidu.recording.autostop-timeout", ">= 0"),
+        (["--openvidu.recording.autostop-timeout=-1"], {}, "openvidu.recording.autostop-timeout", "from 0 to 86400"),
         (["--kms.reconnect-window=0"], {}, "kms.reconnect-window", "> 0"),
         (["--openvidu.webhook=true"], {}, "openvidu.webhook.endpoint", "when openvidu.webhook is true"),
         (['--openvidu.webhook.events=["nope"]'], {}, "openvidu.webhook.events", "sessionCreated"),
