@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from server.api.errors import JSON, framework_error
-from server.safepath import clean_name, file_under, inside
 from server.core.serialize import dumps
 from server.runtime import runtime_of
+from server.safepath import clean_name, file_under, inside
 
 CDR_FILE_SUFFIX = ".log"
 NOT_FOUND_MESSAGE = "No message available"

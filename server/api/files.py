@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from server.api.errors import framework_error
-from server.safepath import file_under
 from server.runtime import runtime_of
+from server.safepath import file_under
 
 NOT_FOUND_MESSAGE = "No message available"
 

@@ -355,7 +355,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec(
         "openvidu.recording.composed-max",
         "openvidu_recording_composed_max",
-        IntKind(minimum=1),
+        IntKind(minimum=1, maximum=64),
         "COMPOSED video recordings running at once (each one is a browser and an encoder); more get a 500.",
         True,
     ),
@@ -462,7 +462,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec(
         "openvidu.inspector.max-consoles",
         "openvidu_inspector_max_consoles",
-        IntKind(minimum=1),
+        IntKind(minimum=1, maximum=1000),
         "Inspector consoles (live push streams) open at once; more get 503.",
         True,
     ),
