@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Match, Route
 from server.api import cdr, certificate, config, files, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
+from server.api232.routes import api232_routes
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
@@ -101,7 +102,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await rt.stop()
 
     app = Starlette(
-        routes=rest_routes(),
+        routes=rest_routes() + api232_routes(settings),
         middleware=[
             Middleware(CorsMiddleware),
             Middleware(BasicAuthMiddleware, secret=settings.openvidu_secret, policy=rt.auth_policy),

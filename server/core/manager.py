@@ -27,7 +27,15 @@ from server.core.events import (
     WebrtcConnectionCreated,
     WebrtcConnectionDestroyed,
 )
-from server.core.ids import new_connection_id, new_session_id, new_stream_id
+from server.core.ids import (
+    is_232_id,
+    new_connection_id,
+    new_connection_id_232,
+    new_session_id,
+    new_session_id_232,
+    new_stream_id,
+    new_stream_id_232,
+)
 from server.core.participants import (
     RECORDER_CONNECTION_ID,
     MediaOptions,
@@ -36,7 +44,7 @@ from server.core.participants import (
     Subscriber,
 )
 from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionProperties
-from server.core.tokens import KurentoOptions, Token, new_token
+from server.core.tokens import IceServer, KurentoOptions, Token, new_token, new_token_232
 
 
 def now_ms() -> int:
@@ -121,16 +129,20 @@ class SessionManager:
 
     # ----- REST side -------------------------------------------------------------------------------------
 
-    def create_session(self, properties: SessionProperties) -> Session:
-        """Initialize a session ("not active" until the first join). Raises ``SessionConflict``."""
+    def create_session(self, properties: SessionProperties, ids_232: bool = False) -> Session:
+        """Initialize a session ("not active" until the first join). Raises ``SessionConflict``.
+
+        ``ids_232``: made through ``/openvidu/api``, so a generated id has the 2.16+ shape (``ses_...``).
+        """
         if properties.custom_session_id:
             session_id = properties.custom_session_id
             if session_id in self._sessions:
                 raise SessionConflict(session_id)
         else:
-            session_id = new_session_id()
+            generate = new_session_id_232 if ids_232 else new_session_id
+            session_id = generate()
             while session_id in self._sessions:
-                session_id = new_session_id()
+                session_id = generate()
         session = Session(session_id, properties, self.clock())
         self._sessions[session_id] = session
         return session
@@ -152,8 +164,74 @@ class SessionManager:
             token = new_token(
                 self.config.ws_url, session_id, role, data, kurento_options, self.config.version
             )
+        session.tokens[token.token] = replace(token, created_at=self.clock())
+        return session.tokens[token.token]
+
+    def new_connection(
+        self,
+        session_id: str,
+        role: OpenViduRole,
+        data: str,
+        kurento_options: KurentoOptions | None,
+        record: bool = True,
+        custom_ice_servers: tuple[IceServer, ...] = (),
+    ) -> Token:
+        """A 2.16+ pending connection: a ``tok_`` token that carries its ``con_`` id (``POST .../connection``)."""
+        session = self._sessions.get(session_id)
+        if session is None or session.closing:
+            raise SessionNotFound(session_id)
+        while True:
+            token = new_token_232(
+                self.config.ws_url,
+                session_id,
+                role,
+                data,
+                kurento_options,
+                created_at=self.clock(),
+                record=record,
+                custom_ice_servers=custom_ice_servers,
+            )
+            if token.token not in session.tokens and token.connection_id not in session.participants:
+                break
         session.tokens[token.token] = token
         return token
+
+    def discard_pending(self, session_id: str, connection_id: str) -> bool:
+        """Invalidate the unused token of a pending connection (``DELETE .../connection/<id>`` of 2.16+)."""
+        session = self._sessions.get(session_id)
+        if session is None:
+            return False
+        token = session.pending_token(connection_id)
+        if token is None:
+            return False
+        del session.tokens[token.token]
+        return True
+
+    def update_connection(
+        self, session_id: str, connection_id: str, role: OpenViduRole | None, record: bool | None
+    ) -> Participant | Token | None:
+        """Change ``role``/``record`` of an active or pending connection (``PATCH`` of 2.16+ Pro).
+
+        Returns the updated participant or pending token; None if neither exists.
+        """
+        session = self._sessions.get(session_id)
+        if session is None:
+            return None
+        changes: dict[str, object] = {}
+        if role is not None:
+            changes["role"] = role
+        if record is not None:
+            changes["record"] = record
+        participant = session.participants.get(connection_id)
+        if participant is not None and not participant.recorder:
+            participant.token = replace(participant.token, **changes)  # type: ignore[arg-type]
+            return participant
+        token = session.pending_token(connection_id)
+        if token is None:
+            return None
+        updated = replace(token, **changes)  # type: ignore[arg-type]
+        session.tokens[token.token] = updated
+        return updated
 
     async def close_session(self, session_id: str, reason: EndReason) -> bool:
         """Evict everyone, release media, emit ``sessionDestroyed`` (if it was active) and forget the session."""
@@ -226,12 +304,15 @@ class SessionManager:
             if found is None:
                 raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
             used = found
+        generate = new_connection_id_232 if is_232_id(session.session_id) else new_connection_id
         if recorder and insecure:
             connection_id = RECORDER_CONNECTION_ID
+        elif not insecure and used.connection_id and used.connection_id not in session.participants:
+            connection_id = used.connection_id  # the pending connection turns active with its own id
         else:
-            connection_id = new_connection_id()
+            connection_id = generate()
             while connection_id in session.participants:
-                connection_id = new_connection_id()
+                connection_id = generate()
         now = self.clock()
         if not session.active:
             session.active = True
@@ -278,7 +359,8 @@ class SessionManager:
 
     def publish(self, participant: Participant, media_options: MediaOptions) -> Publisher:
         """Register the participant's stream (``webrtcConnectionCreated`` OUTBOUND)."""
-        stream_id = new_stream_id(
+        make = new_stream_id_232 if is_232_id(participant.connection_id) else new_stream_id
+        stream_id = make(
             participant.connection_id, media_options.type_of_video if media_options.has_video else None
         )
         publisher = Publisher(stream_id, self.clock(), media_options)

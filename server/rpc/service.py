@@ -21,6 +21,7 @@ from server.core.ids import connection_id_of_stream
 from server.core.manager import JoinError, SessionManager
 from server.core.participants import MediaOptions, Participant
 from server.core.sessions import Session
+from server.core.tokens import ice_servers_json
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate
 from server.media.picker import MediaServerPicker
@@ -336,7 +337,9 @@ class SignalingService:
             session=session.session_id,
             role=participant.role.value,
             version=version or self.config.version,
+            record=participant.record,
             final_user_id=conn.private_id[:16].upper(),
+            custom_ice_servers=ice_servers_json(participant.token.custom_ice_servers),
         )
         return result.to_json()
 
@@ -686,6 +689,25 @@ class SignalingService:
         note = p.signal(message.data, participant.connection_id, message.type)
         await self.send_to(session.session_id, recipients, note)
         return {}
+
+    async def send_rest_signal(
+        self, session_id: str, recipients: list[str], signal_type: str | None, data: str | None
+    ) -> None:
+        """A signal sent through ``POST /openvidu/api/signal``: no ``from``; ``data``/``type`` only when given."""
+        params: dict[str, Any] = {}
+        if data is not None:
+            params["data"] = data
+        if signal_type is not None:
+            params["type"] = signal_type
+        await self.send_to(session_id, recipients, p.notification_message("sendMessage", params))
+
+    async def connection_property_changed(
+        self, session_id: str, connection_id: str, changes: list[tuple[str, str]]
+    ) -> None:
+        """``PATCH .../connection`` of an active connection: one ``connectionPropertyChanged`` per property."""
+        for prop, value in changes:
+            note = p.notification_message("connectionPropertyChanged", {"property": prop, "newValue": value})
+            await self.send_to(session_id, [connection_id], note)
 
     async def stream_property_changed(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
