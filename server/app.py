@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Match, Route
 from server.api import cdr, certificate, config, files, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
+from server.api232.install import install_api232_pro
 from server.api232.routes import api232_routes
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
@@ -113,4 +114,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app.state.runtime = rt
     install_signaling(app, rt)
     install_pro(app, rt)
+    install_api232_pro(app, rt)
     return app
