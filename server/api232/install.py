@@ -17,6 +17,7 @@ def install_api232_pro(app: Starlette, runtime: Runtime) -> MediaNodes:
     pro = app.state.pro
     nodes = MediaNodes(runtime, app.state.media_servers, app.state.signaling, pro.picker.load_of)
     runtime.bus.subscribe(nodes.on_event, "media-nodes")
+    nodes.media.pool.add_listener(nodes.on_pool_notice)
     app.state.media_nodes = nodes
     app.router.routes.extend(
         [

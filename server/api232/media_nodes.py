@@ -17,6 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kms_client.errors import DuplicateMediaServerError, KmsError
+from kms_client.lifecycle import (
+    Connected,
+    Disconnected,
+    LifecycleEvent,
+    ReconnectedEmpty,
+    ReconnectedSame,
+    Unreachable,
+)
 from kms_client.pool import MediaServer
 from server.api.body import BadRequest, json_object, spring_bool
 from server.api.errors import JSON, bare, error_response
@@ -24,6 +32,7 @@ from server.api232.serialize import session_json
 from server.cluster.placement import hosting_server
 from server.cluster.serialize import kurento_info
 from server.core.events import Event, SessionDestroyed
+from server.core.events_232 import MediaNodeStatusChanged, NodeCrashed, NodeRecovered
 from server.core.serialize import dumps
 from server.media.servers import MediaServers
 from server.rpc.service import SignalingService
@@ -61,6 +70,8 @@ class MediaNodes:
     signaling: SignalingService
     load_of: Callable[[str], float]
     infos: dict[str, NodeInfo] = field(default_factory=dict)
+    crashed: set[str] = field(default_factory=set)
+    hosted_at_disconnection: dict[str, tuple[str, ...]] = field(default_factory=dict)
     on_status: list[Callable[[MediaServer, NodeInfo, str, str], None]] = field(default_factory=list)
 
     def info(self, server: MediaServer) -> NodeInfo:
@@ -80,8 +91,42 @@ class MediaNodes:
         else:
             self.media.quarantined.discard(server.id)
         if old != status:
+            self.runtime.bus.publish(
+                MediaNodeStatusChanged(
+                    "", now_ms(), server.id, info.environment_id, server.ip, server.uri, status, old
+                )
+            )
             for listener in self.on_status:
                 listener(server, info, old, status)
+
+    async def on_pool_notice(self, server: MediaServer, notice: LifecycleEvent) -> None:
+        """``nodeCrashed`` when a node stays unreachable past the reconnect window (its sessions are closed);
+        ``nodeRecovered`` when a crashed node connects again."""
+        info = self.info(server)
+        if isinstance(notice, Disconnected):
+            self.hosted_at_disconnection[server.id] = tuple(self.hosted(server.id))
+        elif isinstance(notice, Unreachable):
+            self.crashed.add(server.id)
+            sessions = self.hosted_at_disconnection.pop(server.id, ())
+            self.runtime.bus.publish(
+                NodeCrashed(
+                    "",
+                    now_ms(),
+                    server.id,
+                    info.environment_id,
+                    server.ip,
+                    server.uri,
+                    sessions,
+                    notice.disconnected_at,
+                )
+            )
+        elif isinstance(notice, Connected | ReconnectedSame | ReconnectedEmpty):
+            self.hosted_at_disconnection.pop(server.id, None)
+            if server.id in self.crashed:
+                self.crashed.discard(server.id)
+                self.runtime.bus.publish(
+                    NodeRecovered("", now_ms(), server.id, info.environment_id, server.ip, server.uri)
+                )
 
     async def terminate(self, server: MediaServer) -> None:
         """Close the sessions it hosts (``mediaServerDisconnect``) and remove it from the pool."""

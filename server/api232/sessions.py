@@ -13,6 +13,7 @@ from server.api.errors import JSON, bare, error_response
 from server.api232 import serialize as ser
 from server.api232.parse import InvalidParams, connection_properties, session_properties
 from server.core.enums import EndReason, OpenViduRole
+from server.core.events_232 import SignalSent
 from server.core.manager import Outcome, SessionConflict, SessionNotFound
 from server.core.participants import Participant
 from server.core.serialize import dumps
@@ -245,4 +246,8 @@ async def signal(request: Request) -> Response:
     signaling = getattr(request.app.state, "signaling", None)
     if signaling is not None:
         await signaling.send_rest_signal(session.session_id, targets, signal_type, data)
+    manager = runtime_of(request).sessions
+    manager.bus.publish(
+        SignalSent(session.session_id, manager.clock(), None, tuple(targets), signal_type, data)
+    )
     return Response(status_code=200)

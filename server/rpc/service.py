@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.core.enums import EndReason, OpenViduRole
+from server.core.events_232 import FilterEventDispatched, SignalSent
 from server.core.ids import connection_id_of_stream
 from server.core.manager import JoinError, SessionManager
 from server.core.participants import MediaOptions, Participant
@@ -89,6 +90,12 @@ class _SessionMediaListener:
     ) -> None:
         message = p.filter_event_dispatched(publisher_id, stream_id, filter_type, event_type, data)
         self.service.send_later(self.session_id, recipient_ids, message)
+        manager = self.service.manager
+        manager.bus.publish(
+            FilterEventDispatched(
+                self.session_id, manager.clock(), publisher_id, stream_id, filter_type, event_type, data
+            )
+        )
 
 
 class SignalingService:
@@ -688,6 +695,16 @@ class SignalingService:
             recipients = list(session.participants)
         note = p.signal(message.data, participant.connection_id, message.type)
         await self.send_to(session.session_id, recipients, note)
+        self.manager.bus.publish(
+            SignalSent(
+                session.session_id,
+                self.manager.clock(),
+                participant.connection_id,
+                tuple(recipients),
+                message.type,
+                message.data,
+            )
+        )
         return {}
 
     async def send_rest_signal(
