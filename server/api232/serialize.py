@@ -71,7 +71,21 @@ def session_properties_json(session: Session) -> dict[str, Any]:
 
 
 def _connection_properties_json(token: Token) -> dict[str, Any]:
-    """``Token.getConnectionPropertiesWithFinalJsonFormat`` of a WEBRTC connection."""
+    """``Token.getConnectionPropertiesWithFinalJsonFormat``: WEBRTC or IPCAM properties, the others null."""
+    ipcam = token.ipcam
+    if ipcam is not None:
+        return {
+            "type": "IPCAM",
+            "record": token.record,
+            "role": None,
+            "kurentoOptions": None,
+            "customIceServers": [],
+            "rtspUri": ipcam.rtsp_uri,
+            "adaptativeBitrate": ipcam.adaptative_bitrate,
+            "onlyPlayWithSubscribers": ipcam.only_play_with_subscribers,
+            "networkCache": ipcam.network_cache,
+            "serverData": token.data,
+        }
     return {
         "type": "WEBRTC",
         "record": token.record,
@@ -118,12 +132,22 @@ def _stats_json(endpoint: EndpointStats | None, name: str) -> dict[str, Any]:
     }
 
 
-def publisher_json(publisher: Publisher, with_stats: bool) -> dict[str, Any]:
+def publisher_json(publisher: Publisher, with_stats: bool, token: Token | None = None) -> dict[str, Any]:
+    """``PublisherEndpoint.toJson``; an IP camera's adds ``rtspUri`` and its player options."""
+    ipcam = token.ipcam if token is not None else None
     result: dict[str, Any] = {"createdAt": publisher.created_at}
     if with_stats:
         result.update(_stats_json(publisher.endpoint, publisher.stream_id))
     result["streamId"] = publisher.stream_id
+    if ipcam is not None:
+        result["rtspUri"] = ipcam.rtsp_uri
     result["mediaOptions"] = media_options_json(publisher.media_options)
+    if ipcam is not None:
+        result["mediaOptions"].update(
+            adaptativeBitrate=ipcam.adaptative_bitrate,
+            onlyPlayWithSubscribers=ipcam.only_play_with_subscribers,
+            networkCache=ipcam.network_cache,
+        )
     return result
 
 
@@ -149,12 +173,12 @@ def active_connection_json(participant: Participant, with_stats: bool = False) -
         "location": participant.location,
         "ip": participant.ip,
         "platform": participant.platform,
-        "token": token.token,
+        "token": token.token if token.ipcam is None else None,
     }
     result.update(_connection_properties_json(token))
-    result["clientData"] = participant.client_data
+    result["clientData"] = participant.client_data if token.ipcam is None else None
     publisher = participant.publisher
-    result["publishers"] = [publisher_json(publisher, with_stats)] if publisher is not None else []
+    result["publishers"] = [publisher_json(publisher, with_stats, token)] if publisher is not None else []
     result["subscribers"] = [
         subscriber_json(sub, participant.connection_id, with_stats)
         for sub in participant.subscribers.values()

@@ -11,13 +11,15 @@ from starlette.responses import Response
 from server.api.body import json_object, spring_bool
 from server.api.errors import JSON, bare, error_response
 from server.api232 import serialize as ser
-from server.api232.parse import InvalidParams, connection_properties, session_properties
+from server.api232.parse import ConnectionSpec, InvalidParams, connection_properties, session_properties
 from server.core.enums import EndReason, OpenViduRole
 from server.core.events_232 import SignalSent
 from server.core.manager import Outcome, SessionConflict, SessionNotFound
 from server.core.participants import Participant
 from server.core.serialize import dumps
 from server.core.sessions import Session
+from server.core.tokens import IpcamOptions
+from server.rpc.ipcam import IpcamError, publish_ipcam
 from server.runtime import runtime_of
 
 API = "/openvidu/api"
@@ -92,7 +94,7 @@ async def create_connection(request: Request) -> Response:
     except InvalidParams as exc:
         return _error(exc.message, path, 400)
     if spec.kind == "IPCAM":
-        return _error(IPCAM_UNSUPPORTED, path, 500)
+        return await _ipcam_connection(request, session, spec, path)
     try:
         token = runtime_of(request).sessions.new_connection(
             session.session_id, spec.role, spec.data, spec.kurento_options, spec.record, spec.ice_servers
@@ -100,6 +102,23 @@ async def create_connection(request: Request) -> Response:
     except SessionNotFound:
         return _error(f"Session {session.session_id} not found", path, 404)
     return _json(ser.pending_connection_json(token))
+
+
+async def _ipcam_connection(request: Request, session: Session, spec: ConnectionSpec, path: str) -> Response:
+    """``newIpcamConnection``: the camera joins and publishes now; 500 with the reason if it cannot play."""
+    signaling = getattr(request.app.state, "signaling", None)
+    if signaling is None or spec.rtsp_uri is None:
+        return _error('"rtspUri" parameter is not a valid rtsp uri', path, 400)
+    options = IpcamOptions(
+        spec.rtsp_uri, spec.adaptative_bitrate, spec.only_play_with_subscribers, spec.network_cache
+    )
+    try:
+        participant = await publish_ipcam(signaling, session.session_id, options, spec.data, spec.record)
+    except SessionNotFound:
+        return bare(404)
+    except IpcamError as exc:
+        return _error(exc.message, path, 500)
+    return _json(ser.active_connection_json(participant))
 
 
 async def list_connections(request: Request) -> Response:
@@ -188,6 +207,9 @@ async def unpublish_stream(request: Request) -> Response:
         return bare(400)
     if not session.active:
         return bare(404)
+    owner = session.find_stream(request.path_params["stream_id"])
+    if owner is not None and owner.token.ipcam is not None:
+        return bare(405)  # an IP camera's stream goes with its connection
     outcome = await manager.unpublish_stream(
         session_id, request.path_params["stream_id"], EndReason.FORCE_UNPUBLISH_BY_SERVER
     )

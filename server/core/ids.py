@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from urllib.parse import urlsplit
 
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 UPPER = string.ascii_uppercase
@@ -101,8 +102,21 @@ def new_stream_id_232(connection_id: str, type_of_video: str | None) -> str:
 
 def is_232_id(identifier: str) -> bool:
     """Whether a session/connection id has the 2.16+ shape (so objects made for it follow that style)."""
-    return identifier.startswith((SESSION_PREFIX, CONNECTION_PREFIX))
+    return identifier.startswith((SESSION_PREFIX, CONNECTION_PREFIX, "ipc_"))
 
 
 def new_media_server_id() -> str:
     return "KMS-" + random_string(UPPER_ALNUM, KMS_ID_LENGTH)
+
+
+IPCAM_PREFIX = "ipc_"
+
+
+def new_ipcam_id(uri: str, type_of_video: str = "IPCAM") -> str:
+    """``KurentoSessionManager.publishIpcam``: ``ipc_<type>_<scheme>_<4 [A-Z0-9]>_<host[:port]><path>`` with
+    ``/ . :`` turned into ``_`` and ``-`` dropped."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port is not None else ""
+    raw = f"{type_of_video}_{parts.scheme}_{random_string(UPPER_ALNUM, 4)}_{host}{port}{parts.path}"
+    return IPCAM_PREFIX + raw.replace("/", "_").replace("-", "").replace(".", "_").replace(":", "_")

@@ -38,13 +38,14 @@ from server.core.ids import (
 )
 from server.core.participants import (
     RECORDER_CONNECTION_ID,
+    UNKNOWN_LOCATION,
     MediaOptions,
     Participant,
     Publisher,
     Subscriber,
 )
 from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionProperties
-from server.core.tokens import IceServer, KurentoOptions, Token, new_token, new_token_232
+from server.core.tokens import IceServer, IpcamOptions, KurentoOptions, Token, new_token, new_token_232
 
 
 def now_ms() -> int:
@@ -332,6 +333,43 @@ class SessionManager:
                 ParticipantJoined(session.session_id, now, connection_id, participant.location, platform)
             )
         return session, participant
+
+    def join_ipcam(
+        self,
+        session_id: str,
+        connection_id: str,
+        options: IpcamOptions,
+        data: str,
+        record: bool,
+        ip: str | None,
+    ) -> tuple[Session, Participant]:
+        """Admit an IP camera (``POST .../connection`` with type IPCAM): a participant without a socket whose
+        stream a PlayerEndpoint publishes. Raises ``SessionNotFound``."""
+        session = self._sessions.get(session_id)
+        if session is None or session.closing:
+            raise SessionNotFound(session_id)
+        now = self.clock()
+        token = Token(
+            "", session_id, OpenViduRole.PUBLISHER, data, None, "", connection_id=connection_id,
+            created_at=now, record=record, ipcam=options,
+        )  # fmt: skip
+        if not session.active:
+            session.active = True
+            self.bus.publish(SessionCreated(session.session_id, session.created_at))
+        location = ip or UNKNOWN_LOCATION
+        participant = Participant(
+            connection_id, session_id, now, token, "IPCAM", "", location=location, ip=ip
+        )
+        session.participants[connection_id] = participant
+        self.bus.publish(ParticipantJoined(session_id, now, connection_id, participant.location, "IPCAM"))
+        return session, participant
+
+    def drop_ipcam(self, session_id: str, connection_id: str, reason: EndReason) -> None:
+        """Remove a camera that could not play; the session stays (the application made it)."""
+        session = self._sessions.get(session_id)
+        participant = session.participants.get(connection_id) if session is not None else None
+        if session is not None and participant is not None:
+            self._remove_participant(session, participant, reason)
 
     async def leave(self, session_id: str, connection_id: str, reason: EndReason) -> Participant | None:
         """Remove a participant (its streams first); close the session if nobody is left and it is not recording.

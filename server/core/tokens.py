@@ -34,6 +34,16 @@ class IceServer:
 
 
 @dataclass(frozen=True, slots=True)
+class IpcamOptions:
+    """The IPCAM connection properties of 2.16+ (a PlayerEndpoint publishing ``rtsp_uri``)."""
+
+    rtsp_uri: str
+    adaptative_bitrate: bool = True
+    only_play_with_subscribers: bool = True
+    network_cache: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     token: str
     session_id: str
@@ -47,6 +57,7 @@ class Token:
     created_at: int = 0
     record: bool = True
     custom_ice_servers: tuple[IceServer, ...] = ()
+    ipcam: IpcamOptions | None = None
 
 
 def build_token_url(

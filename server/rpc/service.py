@@ -239,6 +239,13 @@ class SignalingService:
             session.media = media
         return media
 
+    def media_of(self, session: Session) -> MediaSession:
+        """The session's media (made on first use)."""
+        return self._media(session)
+
+    def stream_info(self, participant: Participant) -> p.StreamInfo | None:
+        return self._stream_info(participant)
+
     def _bandwidth(self, participant: Participant) -> Bandwidth:
         return self.config.bandwidth.with_overrides(participant.token.kurento_options)
 
@@ -326,7 +333,7 @@ class SignalingService:
             p.PeerInfo(other.connection_id, other.created_at, other.full_metadata, self._stream_info(other))
             for other in session.visible_participants()
             if other.connection_id != participant.connection_id
-            and (session.session_id, other.connection_id) in self._rpc
+            and ((session.session_id, other.connection_id) in self._rpc or other.token.ipcam is not None)
         ]
         if not participant.recorder:
             note = p.participant_joined(
