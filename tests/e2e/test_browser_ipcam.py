@@ -1,7 +1,8 @@
 """IP cameras (2.32 IPCAM connections): a PlayerEndpoint plays a source made by the test with ffmpeg and
 openvidu-browser 2.32.2 pages subscribe to the camera's stream like to any other, in headless Chromium.
 
-Sources: a ``file://`` recording, and the same stream served live over ``http://`` by ``ffmpeg -listen 1``.
+Sources: a live ``rtsp://`` camera (ffmpeg encoding to RTP behind the small RTSP server of tests/support/rtsp.py),
+a ``file://`` recording, and the same recording served live over ``http://`` by ``ffmpeg -listen 1``.
 
 Run inside a loopback-only network namespace (media moves):
     unshare -n sh -c 'ip link set lo up && python3 -m pytest tests/e2e/test_browser_ipcam.py -x -q'
@@ -21,6 +22,7 @@ import pytest
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, join, media_server_stack, wait_remote_playing
 from tests.support.browser import Browser, Page, StaticServer
 from tests.support.procs import LOOPBACK, free_port
+from tests.support.rtsp import RtspCamera
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
@@ -85,10 +87,17 @@ def wait_event(page: Page, event_type: str, where: str = "true") -> dict[str, An
     return found
 
 
-@pytest.mark.parametrize("kind", ["file", "http"])
-def test_ipcam_plays_in_browsers(browser: Browser, pages: StaticServer, camera_file: Path, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["rtsp", "file", "http"])
+def test_ipcam_plays_in_browsers(
+    browser: Browser, pages: StaticServer, camera_file: Path, tmp_path: Path, kind: str
+) -> None:
     with media_server_stack() as (server, _kms), contextlib.ExitStack() as stack:
-        uri = camera_file.as_uri() if kind == "file" else stack.enter_context(http_camera(camera_file))
+        if kind == "rtsp":
+            uri = stack.enter_context(RtspCamera(tmp_path)).url
+        elif kind == "http":
+            uri = stack.enter_context(http_camera(camera_file))
+        else:
+            uri = camera_file.as_uri()
         with server.client() as api:
             sid = api.post(f"{API}/sessions").json()["id"]
             token = api.post(f"{API}/sessions/{sid}/connection").json()["token"]
