@@ -160,13 +160,16 @@ class SessionManager:
         session = self._sessions.get(session_id)
         if session is None or session.closing:
             raise SessionNotFound(session_id)
-        token = new_token(self.config.ws_url, session_id, role, data, kurento_options, self.config.version)
+        now = self.clock()
+        token = new_token(
+            self.config.ws_url, session_id, role, data, kurento_options, self.config.version, now
+        )
         while token.token in session.tokens:
             token = new_token(
-                self.config.ws_url, session_id, role, data, kurento_options, self.config.version
+                self.config.ws_url, session_id, role, data, kurento_options, self.config.version, now
             )
-        session.tokens[token.token] = replace(token, created_at=self.clock())
-        return session.tokens[token.token]
+        session.tokens[token.token] = token
+        return token
 
     def new_connection(
         self,

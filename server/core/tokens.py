@@ -82,10 +82,20 @@ def new_token(
     data: str,
     kurento_options: KurentoOptions | None,
     version: str,
+    created_at: int = 0,
 ) -> Token:
     secret = new_token_secret()
     url = build_token_url(ws_url, session_id, secret, role, version)
-    return Token(url, session_id, role, data, kurento_options, secret, connection_id=new_connection_id())
+    return Token(
+        url,
+        session_id,
+        role,
+        data,
+        kurento_options,
+        secret,
+        connection_id=new_connection_id(),
+        created_at=created_at,
+    )
 
 
 def new_token_232(
