@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from server.api.tokens import parse_kurento_options
-from server.core.enums import MediaMode, OpenViduRole, RecordingMode
+from server.core.enums import MediaMode, OpenViduRole, OutputMode, RecordingLayout, RecordingMode
 from server.core.sessions import RecordingDefaults, SessionProperties
 from server.core.tokens import IceServer, KurentoOptions
 
@@ -200,13 +200,20 @@ def session_properties(params: dict[str, Any] | None) -> SessionProperties:
         media_node = media_node_of(params)
     except InvalidParams as exc:
         raise InvalidParams(prefix + exc.message) from None
+    recording = defaults or RecordingDefaults()
     return SessionProperties(
         media_mode=med_mode,
         recording_mode=rec_mode,
+        # the 2.11 view of the same defaults (2.11 has no COMPOSED_QUICK_START)
+        default_output_mode=OutputMode.INDIVIDUAL
+        if recording.output_mode == "INDIVIDUAL"
+        else OutputMode.COMPOSED,
+        default_recording_layout=RecordingLayout(recording.recording_layout),
+        default_custom_layout=recording.custom_layout,
         custom_session_id=custom_session_id or "",
         forced_video_codec=codec,
         allow_transcoding=allow_transcoding,
-        default_recording=defaults or RecordingDefaults(),
+        default_recording=recording,
         media_node=media_node,
     )
 

@@ -70,6 +70,11 @@ def test_session_lifecycle_and_shape(server: ServerProcess) -> None:
         # The same session through the 2.11 surface, in its own shape.
         old = api.get(f"/api/sessions/{sid}").json()
         assert old["sessionId"] == sid and "object" not in old
+        assert (old["defaultOutputMode"], old["defaultRecordingLayout"]) == ("COMPOSED", "BEST_FIT")
+        body = {"defaultRecordingProperties": {"outputMode": "INDIVIDUAL"}}
+        individual = api.post(f"{API}/sessions", json=body).json()["id"]
+        assert api.get(f"/api/sessions/{individual}").json()["defaultOutputMode"] == "INDIVIDUAL"
+        assert api.delete(f"{API}/sessions/{individual}").status_code == 204
         assert api.post(f"{API}/sessions", json={"customSessionId": "dup-232"}).status_code == 200
         assert api.post(f"{API}/sessions", json={"customSessionId": "dup-232"}).status_code == 409
         assert api.post("/api/sessions", json={"customSessionId": "dup-232"}).status_code == 409
