@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -244,3 +245,21 @@ def test_recordings_and_stt_answer_501_when_disabled(server: ServerProcess) -> N
         assert api.get(f"{API}/recordings/r").status_code == 501
         assert api.delete(f"{API}/recordings/r").status_code == 501
         assert api.post(f"{API}/speech-to-text/load", json={"lang": "en-US"}).status_code == 501
+
+
+def test_recording_and_layout_files(tmp_path: Path) -> None:
+    recordings, layouts = tmp_path / "recordings", tmp_path / "layouts"
+    (recordings / "rec-1").mkdir(parents=True)
+    (recordings / "rec-1" / "rec-1.webm").write_bytes(b"webm-bytes")
+    (layouts / "grid").mkdir(parents=True)
+    (layouts / "grid" / "index.html").write_text("<html>grid</html>")
+    settings = {
+        "openvidu.recording.path": str(recordings),
+        "openvidu.recording.custom-layout": str(layouts),
+        "openvidu.recording.public-access": True,
+    }
+    with ServerProcess(settings) as proc, proc.client(auth=False) as anon, proc.client() as api:
+        assert anon.get("/openvidu/recordings/rec-1/rec-1.webm").content == b"webm-bytes"  # public access
+        assert anon.get("/openvidu/recordings/rec-1/missing.webm").status_code == 404
+        assert anon.get("/openvidu/layouts/grid/index.html").status_code == 401
+        assert api.get("/openvidu/layouts/grid/index.html").text == "<html>grid</html>"
