@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
+from server.core.connections import ConnectionsMixin
+from server.core.connections import SessionNotFound as SessionNotFound
 from server.core.enums import EndReason, OpenViduRole, final_reason
 from server.core.events import (
     INBOUND,
@@ -38,14 +40,13 @@ from server.core.ids import (
 )
 from server.core.participants import (
     RECORDER_CONNECTION_ID,
-    UNKNOWN_LOCATION,
     MediaOptions,
     Participant,
     Publisher,
     Subscriber,
 )
 from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionProperties
-from server.core.tokens import IceServer, IpcamOptions, KurentoOptions, Token, new_token, new_token_232
+from server.core.tokens import KurentoOptions, Token, new_token
 
 
 def now_ms() -> int:
@@ -62,10 +63,6 @@ class Outcome(Enum):
 
 class SessionConflict(Exception):
     """``customSessionId`` already in use."""
-
-
-class SessionNotFound(Exception):
-    pass
 
 
 class JoinError(Exception):
@@ -120,13 +117,16 @@ class ManagerConfig:
     secret: str
 
 
-class SessionManager:
+class SessionManager(ConnectionsMixin):
     def __init__(self, config: ManagerConfig, bus: EventBus, clock: Callable[[], int] = now_ms) -> None:
         self.config = config
         self.bus = bus
         self.clock = clock
         self.backend: SessionBackend = NoBackend()
         self._sessions: dict[str, Session] = {}
+
+    def _ws_url(self) -> str:
+        return self.config.ws_url
 
     # ----- REST side -------------------------------------------------------------------------------------
 
@@ -170,72 +170,6 @@ class SessionManager:
             )
         session.tokens[token.token] = token
         return token
-
-    def new_connection(
-        self,
-        session_id: str,
-        role: OpenViduRole,
-        data: str,
-        kurento_options: KurentoOptions | None,
-        record: bool = True,
-        custom_ice_servers: tuple[IceServer, ...] = (),
-    ) -> Token:
-        """A 2.16+ pending connection: a ``tok_`` token that carries its ``con_`` id (``POST .../connection``)."""
-        session = self._sessions.get(session_id)
-        if session is None or session.closing:
-            raise SessionNotFound(session_id)
-        while True:
-            token = new_token_232(
-                self.config.ws_url,
-                session_id,
-                role,
-                data,
-                kurento_options,
-                created_at=self.clock(),
-                record=record,
-                custom_ice_servers=custom_ice_servers,
-            )
-            if token.token not in session.tokens and token.connection_id not in session.participants:
-                break
-        session.tokens[token.token] = token
-        return token
-
-    def discard_pending(self, session_id: str, connection_id: str) -> bool:
-        """Invalidate the unused token of a pending connection (``DELETE .../connection/<id>`` of 2.16+)."""
-        session = self._sessions.get(session_id)
-        if session is None:
-            return False
-        token = session.pending_token(connection_id)
-        if token is None:
-            return False
-        del session.tokens[token.token]
-        return True
-
-    def update_connection(
-        self, session_id: str, connection_id: str, role: OpenViduRole | None, record: bool | None
-    ) -> Participant | Token | None:
-        """Change ``role``/``record`` of an active or pending connection (``PATCH`` of 2.16+ Pro).
-
-        Returns the updated participant or pending token; None if neither exists.
-        """
-        session = self._sessions.get(session_id)
-        if session is None:
-            return None
-        changes: dict[str, object] = {}
-        if role is not None:
-            changes["role"] = role
-        if record is not None:
-            changes["record"] = record
-        participant = session.participants.get(connection_id)
-        if participant is not None and not participant.recorder:
-            participant.token = replace(participant.token, **changes)  # type: ignore[arg-type]
-            return participant
-        token = session.pending_token(connection_id)
-        if token is None:
-            return None
-        updated = replace(token, **changes)  # type: ignore[arg-type]
-        session.tokens[token.token] = updated
-        return updated
 
     async def close_session(self, session_id: str, reason: EndReason) -> bool:
         """Evict everyone, release media, emit ``sessionDestroyed`` (if it was active) and forget the session."""
@@ -336,43 +270,6 @@ class SessionManager:
                 ParticipantJoined(session.session_id, now, connection_id, participant.location, platform)
             )
         return session, participant
-
-    def join_ipcam(
-        self,
-        session_id: str,
-        connection_id: str,
-        options: IpcamOptions,
-        data: str,
-        record: bool,
-        ip: str | None,
-    ) -> tuple[Session, Participant]:
-        """Admit an IP camera (``POST .../connection`` with type IPCAM): a participant without a socket whose
-        stream a PlayerEndpoint publishes. Raises ``SessionNotFound``."""
-        session = self._sessions.get(session_id)
-        if session is None or session.closing:
-            raise SessionNotFound(session_id)
-        now = self.clock()
-        token = Token(
-            "", session_id, OpenViduRole.PUBLISHER, data, None, "", connection_id=connection_id,
-            created_at=now, record=record, ipcam=options,
-        )  # fmt: skip
-        if not session.active:
-            session.active = True
-            self.bus.publish(SessionCreated(session.session_id, session.created_at))
-        location = ip or UNKNOWN_LOCATION
-        participant = Participant(
-            connection_id, session_id, now, token, "IPCAM", "", location=location, ip=ip
-        )
-        session.participants[connection_id] = participant
-        self.bus.publish(ParticipantJoined(session_id, now, connection_id, participant.location, "IPCAM"))
-        return session, participant
-
-    def drop_ipcam(self, session_id: str, connection_id: str, reason: EndReason) -> None:
-        """Remove a camera that could not play; the session stays (the application made it)."""
-        session = self._sessions.get(session_id)
-        participant = session.participants.get(connection_id) if session is not None else None
-        if session is not None and participant is not None:
-            self._remove_participant(session, participant, reason)
 
     async def leave(self, session_id: str, connection_id: str, reason: EndReason) -> Participant | None:
         """Remove a participant (its streams first); close the session if nobody is left and it is not recording.
