@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.core.participants import EndpointStats, MediaOptions, Participant, Publisher, Subscriber
-from server.core.serialize import kurento_options_json
+from server.core.serialize import dumps, kurento_options_json
 from server.core.sessions import RecordingDefaults, Session, SessionProperties
 from server.core.tokens import Token, ice_servers_json
 
@@ -247,3 +247,52 @@ def token_json(token: Token) -> dict[str, Any]:
     if token.kurento_options is not None:
         result["kurentoOptions"] = kurento_options_json(token.kurento_options)
     return result
+
+
+def _cached_parts(session: Session) -> tuple[bytes, bytes]:
+    """The head (``{"id".."createdAt":N``) and the properties (``"mediaMode"..``, no braces) of a session's JSON,
+    made once (again only if the hosting media server changes, as ``mediaNode`` shows it)."""
+    cache = session.json_cache_232
+    if cache is not None and cache[0] == session.media_server_id:
+        return cache[1], cache[2]
+    head = dumps(
+        {
+            "id": session.session_id,
+            "object": "session",
+            "sessionId": session.session_id,
+            "createdAt": session.created_at,
+        }
+    )[:-1]
+    props = dumps(session_properties_json(session))[1:-1]
+    session.json_cache_232 = (session.media_server_id, head, props)
+    return head, props
+
+
+def session_bytes(session: Session, pending: bool = False, with_stats: bool = False) -> bytes:
+    """``dumps(session_json(...))``, with the immutable parts cached on the session."""
+    head, props = _cached_parts(session)
+    content = connections_json(session, pending, with_stats)
+    connections = (
+        dumps({"numberOfElements": len(content), "content": content}) if content else _NO_CONNECTIONS
+    )
+    recording = b"true" if session.recording else b"false"
+    return b"".join(
+        (
+            head,
+            b',"recording":',
+            recording,
+            b',"broadcasting":false,',
+            props,
+            b',"connections":',
+            connections,
+            b"}",
+        )
+    )
+
+
+def sessions_bytes(sessions: list[Session], pending: bool = False, with_stats: bool = False) -> bytes:
+    parts = [session_bytes(s, pending, with_stats) for s in sessions]
+    return b'{"numberOfElements":%d,"content":[' % len(parts) + b",".join(parts) + b"]}"
+
+
+_NO_CONNECTIONS = b'{"numberOfElements":0,"content":[]}'

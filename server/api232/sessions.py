@@ -73,7 +73,7 @@ async def get_session(request: Request) -> Response:
     session = _session(request)
     if session is None:
         return bare(404)
-    return _json(ser.session_json(session, pending, stats))
+    return Response(ser.session_bytes(session, pending, stats), media_type=JSON)
 
 
 async def close_session(request: Request) -> Response:

@@ -67,6 +67,9 @@ class Session:
     media: Any = None
     json_head: bytes = field(default=b"", repr=False)
     """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
+    json_cache_232: tuple[str | None, bytes, bytes] | None = field(default=None, repr=False)
+    """Cached parts of the 2.32 JSON: (media server id they were made with, head, properties); owned by
+    ``server.api232.serialize``."""
 
     def visible_participants(self) -> list[Participant]:
         """Participants shown by REST and to other participants (never the hidden RECORDER)."""
