@@ -62,10 +62,8 @@ async def create_session(request: Request) -> Response:
 
 async def list_sessions(request: Request) -> Response:
     pending, stats = spring_bool(request, PENDING), spring_bool(request, STATS)
-    content = [
-        ser.session_json(s, pending, stats) for s in runtime_of(request).sessions.sessions() if not s.closing
-    ]
-    return _json({"numberOfElements": len(content), "content": content})
+    sessions = [s for s in runtime_of(request).sessions.sessions() if not s.closing]
+    return Response(ser.sessions_bytes(sessions, pending, stats), media_type=JSON)
 
 
 async def get_session(request: Request) -> Response:
