@@ -156,5 +156,5 @@ class RtspCamera:
             *extra,
             f"Content-Length: {len(body)}",
         ]
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError):  # the client may be gone (TEARDOWN then close)
             client.sendall(("\r\n".join(reply) + "\r\n\r\n").encode() + body)
