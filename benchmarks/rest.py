@@ -7,7 +7,8 @@ of both, and the ratio server/bare (the figure; goals: POST /api/tokens >= 0.60,
 sessions p50 < 20 ms).
 
 Scenarios: POST /api/sessions (empty JSON body), POST /api/tokens ({"session": id}), GET /api/sessions with
-1,000 sessions (1 connection, so latency is service time, and 8 connections).
+1,000 sessions (1 connection, so latency is service time, and 8 connections); with ``--with-232`` also
+POST /openvidu/api/sessions, POST /openvidu/api/sessions/<id>/connection and GET /openvidu/api/sessions with 1,000.
 
 wrk speaks plain HTTP by default (TLS adds the same per-request cost to both sides of the ratio); ``--tls``
 runs both sides over HTTPS with the server's self-signed certificate (keep-alive connections, so the handshake
@@ -152,18 +153,18 @@ def run_wrk(url: str, method: str, body: str, connections: int, duration: float,
     return WrkResult(float(rps.group(1)), parse_latency(out, "50"), parse_latency(out, "99"), count)
 
 
-def prepare(api: httpx.Client, scenario: Scenario) -> tuple[str, str]:
-    """Create the state a scenario needs; return (body to send, a sample answer for the bare app)."""
+def prepare(api: httpx.Client, scenario: Scenario) -> tuple[str, str, str]:
+    """Create the state a scenario needs; return (path, body to send, a sample answer for the bare app)."""
     for _ in range(scenario.sessions_before):
         api.post("/api/sessions").raise_for_status()
-    body = scenario.body
-    if "{session}" in body:
+    body, path = scenario.body, scenario.path
+    if "{session}" in body or "{session}" in path:
         sid = api.post("/api/sessions", json={}).json()["id"]
-        body = body.replace("{session}", sid)
-    sample = api.request(scenario.method, scenario.path, content=body.encode() or None,
+        body, path = body.replace("{session}", sid), path.replace("{session}", sid)
+    sample = api.request(scenario.method, path, content=body.encode() or None,
                          headers={"Content-Type": "application/json"})  # fmt: skip
     sample.raise_for_status()
-    return body, sample.text
+    return path, body, sample.text
 
 
 def best(results: list[WrkResult]) -> WrkResult:
@@ -182,15 +183,15 @@ def run_scenario(
     try:
         base = f"{scheme(tls)}://127.0.0.1:{server_port}"
         with httpx.Client(base_url=base, headers={"Authorization": AUTH}, verify=False) as api:
-            body, sample = prepare(api, scenario)
+            path, body, sample = prepare(api, scenario)
         cert = [str(state / "selfsigned-cert.pem"), str(state / "selfsigned-key.pem")] if tls else []
-        bodies = {f"{scenario.method} {scenario.path}": sample, "GET /": "{}"}
+        bodies = {f"{scenario.method} {path}": sample, "GET /": "{}"}
         bare = start_bare(bare_port, bodies, scratch, cert)
         mine: list[WrkResult] = []
         ceiling: list[WrkResult] = []
         for _ in range(rounds):
             for port, sink in ((server_port, mine), (bare_port, ceiling)):
-                url = f"{scheme(tls)}://127.0.0.1:{port}{scenario.path}"
+                url = f"{scheme(tls)}://127.0.0.1:{port}{path}"
                 sink.append(run_wrk(url, scenario.method, body, scenario.connections, duration, scratch))
     finally:
         stop(server)
@@ -213,6 +214,11 @@ def main() -> None:
     parser.add_argument(
         "--tls", action="store_true", help="HTTPS on both sides (the server's self-signed pair)"
     )
+    parser.add_argument(
+        "--with-232",
+        action="store_true",
+        help="also the 2.32 surface (/openvidu/api connections and sessions)",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
@@ -223,6 +229,22 @@ def main() -> None:
         Scenario("GET /api/sessions (1000 sessions, 1 conn)", "GET", "/api/sessions", "", 1, LIST_SIZE - 1),
         Scenario("GET /api/sessions (1000 sessions, 8 conn)", "GET", "/api/sessions", "", 8, LIST_SIZE - 1),
     ]
+    if args.with_232:
+        connection = "/openvidu/api/sessions/{session}/connection"
+        scenarios += [
+            Scenario(
+                "POST /openvidu/api/sessions", "POST", "/openvidu/api/sessions", "{}", args.connections, 0
+            ),
+            Scenario("POST /openvidu/api/.../connection", "POST", connection, "{}", args.connections, 0),
+            Scenario(
+                "GET /openvidu/api/sessions (1000, 1 conn)",
+                "GET",
+                "/openvidu/api/sessions",
+                "",
+                1,
+                LIST_SIZE - 1,
+            ),
+        ]
     print(
         f"wrk pinned to CPU {WRK_CPU}, servers to CPU {SERVER_CPU}, {'HTTPS' if args.tls else 'plain HTTP'}, "
         f"best of {args.rounds} alternating rounds of {args.duration:g} s"

@@ -15,6 +15,8 @@ from starlette.routing import BaseRoute, Match, Route
 from server.api import cdr, certificate, config, files, health, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
+from server.api232.install import install_api232_pro
+from server.api232.routes import api232_routes
 from server.cluster.install import install_pro
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
@@ -106,7 +108,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await rt.stop()
 
     app = Starlette(
-        routes=rest_routes(),
+        routes=rest_routes() + api232_routes(settings),
         middleware=[
             Middleware(RestMetricsMiddleware),
             Middleware(CorsMiddleware),
@@ -119,5 +121,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     install_signaling(app, rt)
     install_recording(app, rt)
     install_inspector(app, install_pro(app, rt))
+    install_api232_pro(app, rt)
     install_metrics(app, rt)
     return app

@@ -45,7 +45,9 @@ class Runtime:
             ),
             self.bus,
         )
-        public_prefixes = ("/recordings",) if settings.openvidu_recording_public_access else ()
+        public_prefixes = (
+            ("/recordings", "/openvidu/recordings") if settings.openvidu_recording_public_access else ()
+        )
         self.auth_policy = AuthPolicy(public_prefixes=public_prefixes)
         self.components: list[Component] = []
         self._started: list[Component] = []

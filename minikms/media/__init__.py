@@ -14,6 +14,7 @@ Map of the package:
 - sharedvideo.py one VP8 encode per relayed source for all VP8 subscribers (packets, keyframes on
                 join/PLI); other codecs fall back to aiortc's per-sender encoder.
 - filters.py    FilterNode (GStreamerFilter): gst-launch command parser, numpy videoflip/videobalance.
+- player.py     PlayerNode (PlayerEndpoint): aiortc's MediaPlayer over PyAV for rtsp/http(s)/file URIs.
 - passthrough.py, mixer.py (Composite/HubPort: audio mix-minus, video grid), recorder.py +
                 recording.py (RecorderEndpoint; writer thread, all WEBM/MKV/MP4 profiles).
 - ice.py, sdp.py, stats.py, levels.py: sans-I/O helpers (candidate filter, SDP edits, stats shapes,
@@ -28,6 +29,7 @@ from .mixer import CompositeNode, HubPortNode
 from .node import EventSink, MediaEngine, MediaNode, media_kinds
 from .params import DEFAULT_PARAMS, MediaParams
 from .passthrough import PassThroughNode
+from .player import PlayerNode
 from .recorder import RecorderNode
 from .webrtc import WebRtcNode
 
@@ -42,6 +44,7 @@ __all__ = [
     "MediaNode",
     "MediaParams",
     "PassThroughNode",
+    "PlayerNode",
     "RecorderNode",
     "WebRtcNode",
     "media_kinds",

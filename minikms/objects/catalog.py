@@ -21,6 +21,7 @@ from minikms.objects.elements import (
 from minikms.objects.endpoints import (
     BaseRtpEndpoint,
     Endpoint,
+    PlayerEndpoint,
     RecorderEndpoint,
     SdpEndpoint,
     SessionEndpoint,
@@ -52,6 +53,7 @@ ALL_CLASSES: tuple[type[MediaObject], ...] = (
     UriEndpoint,
     WebRtcEndpoint,
     RecorderEndpoint,
+    PlayerEndpoint,
     Composite,
     GStreamerFilter,
     ImageOverlayFilter,

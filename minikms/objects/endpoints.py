@@ -17,7 +17,7 @@ from minikms.protocol import (
 )
 
 if TYPE_CHECKING:
-    from minikms.media import RecorderNode, WebRtcNode
+    from minikms.media import PlayerNode, RecorderNode, WebRtcNode
 
 # Bandwidth defaults of KMS (kbps; 0 = unlimited) and the RTP MTU default (bytes).
 DEFAULT_MAX_AUDIO_RECV_BANDWIDTH = 0
@@ -311,3 +311,41 @@ class RecorderEndpoint(UriEndpoint):
     @operation("stopAndWait")
     async def stop_and_wait(self) -> None:
         await self.recorder_node().stop_and_wait()
+
+
+class PlayerEndpoint(UriEndpoint):
+    """Plays a ``rtsp://``, ``http(s)://`` or ``file://`` source into the pipeline (OpenVidu's IP cameras)."""
+
+    KMS_TYPE: ClassVar[str] = "PlayerEndpoint"
+    ABSTRACT: ClassVar[bool] = False
+    MODULE: ClassVar[str] = "elements"
+    CONSTRUCTOR: ClassVar[tuple[Param, ...]] = (
+        Param("mediaPipeline", "MediaPipeline"),
+        Param("uri", "String"),
+        Param("useEncodedMedia", "boolean", required=False, default=False),
+        Param("networkCache", "int", required=False, default=2000),
+    )
+    EVENTS: ClassVar[tuple[str, ...]] = ("EndOfStream",)
+
+    async def setup(self, args: dict[str, Any]) -> None:
+        from minikms.media import PlayerNode
+
+        self.values["uri"] = args["uri"]
+        self.attach_node(PlayerNode(self.host.engine, args["uri"], int(args["networkCache"])))
+
+    def player_node(self) -> PlayerNode:
+        node = self.node
+        assert node is not None
+        return node  # type: ignore[return-value]
+
+    @operation("play")
+    async def play(self) -> None:
+        await self.player_node().play()
+
+    @operation("pause")
+    async def pause(self) -> None:
+        await self.player_node().pause()
+
+    @operation("stop")
+    async def stop(self) -> None:
+        await self.player_node().stop()

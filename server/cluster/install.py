@@ -36,7 +36,7 @@ def install_pro(app: Starlette, runtime: Runtime) -> ProState:
         interval=settings.openvidu_pro_cluster_load_sample_interval,
         cpu_window_ms=int(settings.openvidu_pro_cluster_load_cpu_window * 1000),
     )
-    picker = ClusterPicker(strategy, lambda: media.pool.servers, runtime.sessions.sessions, sampler)
+    picker = ClusterPicker(strategy, media.placeable_servers, runtime.sessions.sessions, sampler)
     if settings.openvidu_pro_cluster:
         media.picker = picker
         signaling.picker = picker

@@ -1,17 +1,25 @@
-"""Identifier generators of OpenVidu 2.10/2.11 (spec §2.1).
+"""Identifier generators of OpenVidu 2.10/2.11 (spec §2.1) and of 2.16+ (``IdentifierPrefixes``).
 
-sessionId, connectionId and the token secret are 16 characters of ``[a-z0-9]``; streamIds are
+2.10/2.11: sessionId, connectionId and the token secret are 16 characters of ``[a-z0-9]``; streamIds are
 ``<connectionId>_<CAMERA|SCREEN|MICRO>_<5 uppercase letters>``; media-server ids ``KMS-<6 [A-Z0-9]>``.
+2.16+ (objects made through ``/openvidu/api``): ``ses_`` / ``con_`` + 1 uppercase + 9 alphanumerics, token
+``tok_`` + 1 uppercase + 15 alphanumerics, streamIds ``str_<CAM|SCR|MIC|IPC>_<1 uppercase + 3 alnum>_<con_...>``.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+from urllib.parse import urlsplit
 
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 UPPER = string.ascii_uppercase
 UPPER_ALNUM = string.ascii_uppercase + string.digits
+ALNUM = string.ascii_letters + string.digits
+SESSION_PREFIX = "ses_"
+CONNECTION_PREFIX = "con_"
+TOKEN_PREFIX = "tok_"
+STREAM_PREFIX = "str_"
 ID_LENGTH = 16
 STREAM_SUFFIX_LENGTH = 5
 KMS_ID_LENGTH = 6
@@ -62,9 +70,53 @@ def new_stream_id(connection_id: str, type_of_video: str | None) -> str:
 
 
 def connection_id_of_stream(stream_id: str) -> str:
-    """The publisher's connectionId of a 2.10/2.11 streamId (substring before the first ``_``)."""
+    """The publisher's connectionId of a streamId: 2.10/2.11 the substring before the first ``_``; 2.16+
+    (``str_CAM_Abc1_con_...``) the part after the third ``_``."""
+    if stream_id.startswith(STREAM_PREFIX):
+        parts = stream_id.split("_", 3)
+        return parts[3] if len(parts) == 4 else ""
     return stream_id.split("_", 1)[0]
+
+
+def _prefixed(prefix: str, length: int) -> str:
+    return prefix + random_string(UPPER, 1) + random_string(ALNUM, length)
+
+
+def new_session_id_232() -> str:
+    return _prefixed(SESSION_PREFIX, 9)
+
+
+def new_connection_id_232() -> str:
+    return _prefixed(CONNECTION_PREFIX, 9)
+
+
+def new_token_secret_232() -> str:
+    return _prefixed(TOKEN_PREFIX, 15)
+
+
+def new_stream_id_232(connection_id: str, type_of_video: str | None) -> str:
+    """``KurentoParticipant.generateStreamId`` of 2.32: the first 3 letters of the video type (or MICRO)."""
+    kind = (type_of_video if type_of_video else "MICRO")[:3]
+    return f"{STREAM_PREFIX}{kind}_{random_string(UPPER, 1)}{random_string(ALNUM, 3)}_{connection_id}"
+
+
+def is_232_id(identifier: str) -> bool:
+    """Whether a session/connection id has the 2.16+ shape (so objects made for it follow that style)."""
+    return identifier.startswith((SESSION_PREFIX, CONNECTION_PREFIX, "ipc_"))
 
 
 def new_media_server_id() -> str:
     return "KMS-" + random_string(UPPER_ALNUM, KMS_ID_LENGTH)
+
+
+IPCAM_PREFIX = "ipc_"
+
+
+def new_ipcam_id(uri: str, type_of_video: str = "IPCAM") -> str:
+    """``KurentoSessionManager.publishIpcam``: ``ipc_<type>_<scheme>_<4 [A-Z0-9]>_<host[:port]><path>`` with
+    ``/ . :`` turned into ``_`` and ``-`` dropped."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port is not None else ""
+    raw = f"{type_of_video}_{parts.scheme}_{random_string(UPPER_ALNUM, 4)}_{host}{port}{parts.path}"
+    return IPCAM_PREFIX + raw.replace("/", "_").replace("-", "").replace(".", "_").replace(":", "_")

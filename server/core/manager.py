@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
+from server.core.connections import ConnectionsMixin
+from server.core.connections import SessionNotFound as SessionNotFound
 from server.core.enums import EndReason, OpenViduRole, final_reason
 from server.core.events import (
     INBOUND,
@@ -28,7 +30,15 @@ from server.core.events import (
     WebrtcConnectionCreated,
     WebrtcConnectionDestroyed,
 )
-from server.core.ids import new_connection_id, new_session_id, new_stream_id
+from server.core.ids import (
+    is_232_id,
+    new_connection_id,
+    new_connection_id_232,
+    new_session_id,
+    new_session_id_232,
+    new_stream_id,
+    new_stream_id_232,
+)
 from server.core.participants import (
     RECORDER_CONNECTION_ID,
     MediaOptions,
@@ -54,10 +64,6 @@ class Outcome(Enum):
 
 class SessionConflict(Exception):
     """``customSessionId`` already in use."""
-
-
-class SessionNotFound(Exception):
-    pass
 
 
 class JoinError(Exception):
@@ -112,7 +118,7 @@ class ManagerConfig:
     secret: str
 
 
-class SessionManager:
+class SessionManager(ConnectionsMixin):
     def __init__(self, config: ManagerConfig, bus: EventBus, clock: Callable[[], int] = now_ms) -> None:
         self.config = config
         self.bus = bus
@@ -120,18 +126,25 @@ class SessionManager:
         self.backend: SessionBackend = NoBackend()
         self._sessions: dict[str, Session] = {}
 
+    def _ws_url(self) -> str:
+        return self.config.ws_url
+
     # ----- REST side -------------------------------------------------------------------------------------
 
-    def create_session(self, properties: SessionProperties) -> Session:
-        """Initialize a session ("not active" until the first join). Raises ``SessionConflict``."""
+    def create_session(self, properties: SessionProperties, ids_232: bool = False) -> Session:
+        """Initialize a session ("not active" until the first join). Raises ``SessionConflict``.
+
+        ``ids_232``: made through ``/openvidu/api``, so a generated id has the 2.16+ shape (``ses_...``).
+        """
         if properties.custom_session_id:
             session_id = properties.custom_session_id
             if session_id in self._sessions:
                 raise SessionConflict(session_id)
         else:
-            session_id = new_session_id()
+            generate = new_session_id_232 if ids_232 else new_session_id
+            session_id = generate()
             while session_id in self._sessions:
-                session_id = new_session_id()
+                session_id = generate()
         session = Session(session_id, properties, self.clock())
         self._sessions[session_id] = session
         return session
@@ -148,10 +161,13 @@ class SessionManager:
         session = self._sessions.get(session_id)
         if session is None or session.closing:
             raise SessionNotFound(session_id)
-        token = new_token(self.config.ws_url, session_id, role, data, kurento_options, self.config.version)
+        now = self.clock()
+        token = new_token(
+            self.config.ws_url, session_id, role, data, kurento_options, self.config.version, now
+        )
         while token.token in session.tokens:
             token = new_token(
-                self.config.ws_url, session_id, role, data, kurento_options, self.config.version
+                self.config.ws_url, session_id, role, data, kurento_options, self.config.version, now
             )
         session.tokens[token.token] = token
         return token
@@ -229,12 +245,15 @@ class SessionManager:
             if found is None:
                 raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
             used = found
+        generate = new_connection_id_232 if is_232_id(session.session_id) else new_connection_id
         if recorder and insecure:
             connection_id = RECORDER_CONNECTION_ID
+        elif not insecure and used.connection_id and used.connection_id not in session.participants:
+            connection_id = used.connection_id  # the pending connection turns active with its own id
         else:
-            connection_id = new_connection_id()
+            connection_id = generate()
             while connection_id in session.participants:
-                connection_id = new_connection_id()
+                connection_id = generate()
         now = self.clock()
         if not session.active:
             session.active = True
@@ -281,7 +300,8 @@ class SessionManager:
 
     def publish(self, participant: Participant, media_options: MediaOptions) -> Publisher:
         """Register the participant's stream (``webrtcConnectionCreated`` OUTBOUND)."""
-        stream_id = new_stream_id(
+        make = new_stream_id_232 if is_232_id(participant.connection_id) else new_stream_id
+        stream_id = make(
             participant.connection_id, media_options.type_of_video if media_options.has_video else None
         )
         publisher = Publisher(stream_id, self.clock(), media_options)

@@ -65,6 +65,7 @@ class Participant:
     platform: str
     client_data: str
     location: str = UNKNOWN_LOCATION
+    ip: str | None = None
     recorder: bool = False
     publisher: Publisher | None = None
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
@@ -72,6 +73,10 @@ class Participant:
     @property
     def role(self) -> OpenViduRole:
         return self.token.role
+
+    @property
+    def record(self) -> bool:
+        return self.token.record
 
     @property
     def server_data(self) -> str:

@@ -1,4 +1,5 @@
-"""Sessions: properties given at ``POST /api/sessions``, tokens, participants and the active flag."""
+"""Sessions: properties given at ``POST /api/sessions`` (or ``/openvidu/api/sessions``), tokens (the pending
+connections), participants and the active flag."""
 
 from __future__ import annotations
 
@@ -11,6 +12,23 @@ from server.core.tokens import Token
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingDefaults:
+    """``defaultRecordingProperties`` of a 2.16+ session (``RecordingProperties`` with its defaults)."""
+
+    name: str = ""
+    has_audio: bool = True
+    has_video: bool = True
+    output_mode: str = "COMPOSED"
+    recording_layout: str = "BEST_FIT"
+    custom_layout: str = ""
+    resolution: str = "1280x720"
+    frame_rate: int = 25
+    shm_size: int = 536870912
+    ignore_failed_streams: bool = False
+    media_node: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionProperties:
     media_mode: MediaMode = MediaMode.ROUTED
     recording_mode: RecordingMode = RecordingMode.MANUAL
@@ -18,6 +36,11 @@ class SessionProperties:
     default_recording_layout: RecordingLayout = RecordingLayout.BEST_FIT
     default_custom_layout: str = ""
     custom_session_id: str = ""
+    # 2.16+ properties (None: not given; the 2.32 view then shows the server's defaults)
+    forced_video_codec: str | None = None
+    allow_transcoding: bool | None = None
+    default_recording: RecordingDefaults | None = None
+    media_node: str | None = None
 
 
 # Properties of sessions created on the fly by a join with the server secret (spec §10.10).
@@ -44,10 +67,23 @@ class Session:
     media: Any = None
     json_head: bytes = field(default=b"", repr=False)
     """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
+    json_cache_232: tuple[str | None, bytes, bytes] | None = field(default=None, repr=False)
+    """Cached parts of the 2.32 JSON: (media server id they were made with, head, properties); owned by
+    ``server.api232.serialize``."""
 
     def visible_participants(self) -> list[Participant]:
         """Participants shown by REST and to other participants (never the hidden RECORDER)."""
         return [p for p in self.participants.values() if not p.recorder]
+
+    def pending_tokens(self) -> list[Token]:
+        """Tokens not used yet: the pending connections of 2.16+ (never those of an active connection id)."""
+        return [t for t in self.tokens.values() if t.connection_id not in self.participants]
+
+    def pending_token(self, connection_id: str) -> Token | None:
+        for token in self.tokens.values():
+            if token.connection_id == connection_id:
+                return token
+        return None
 
     def find_stream(self, stream_id: str) -> Participant | None:
         for participant in self.participants.values():

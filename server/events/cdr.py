@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from server.core.events import Event
+from server.core.events_232 import EVENT_NAMES_232
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class CdrFileSink:
         return self._file
 
     def handle(self, event: Event) -> None:
+        if event.name in EVENT_NAMES_232:
+            return  # 2.16+ events are webhook-only: the CDR file stays as 2.10/2.11 wrote it
         try:
             target = self._target(time.time())
             target.write(cdr_line(event) + "\n")

@@ -1,7 +1,7 @@
 """HTTP Basic authentication of user ``OPENVIDUAPP`` (spec §1.2/§1.3), as a pure ASGI middleware.
 
 Every REST path needs credentials (including the DELETE paths that 2.10/2.11 left open); only
-``/config/openvidu-publicurl`` stays public. A wrong ``Authorization: Basic`` header is refused on any path, as
+``/config/openvidu-publicurl`` (and its ``/openvidu/api`` twin) stays public. A wrong ``Authorization: Basic`` header is refused on any path, as
 Spring's filter did. Failures answer 401 with ``WWW-Authenticate: Basic realm="Realm"`` (the Java client needs
 the challenge). The expected header is precomputed; comparisons use ``hmac.compare_digest``.
 The middleware also drops one trailing slash from paths (Spring matched ``/api/sessions/`` like ``/api/sessions``).
@@ -27,8 +27,21 @@ UNAUTHORIZED_MESSAGE = "Unauthorized"
 class AuthPolicy:
     """Which paths need credentials. Other components may add prefixes (e.g. public recordings)."""
 
-    protected_prefixes: tuple[str, ...] = ("/api", "/config", "/cdr", "/pro", "/recordings", "/layouts")
-    public_paths: frozenset[str] = frozenset({"/config/openvidu-publicurl"})
+    protected_prefixes: tuple[str, ...] = (
+        "/api",
+        "/config",
+        "/cdr",
+        "/pro",
+        "/recordings",
+        "/layouts",
+        "/openvidu/api",
+        "/openvidu/cdr",
+        "/openvidu/recordings",
+        "/openvidu/layouts",
+    )
+    public_paths: frozenset[str] = frozenset(
+        {"/config/openvidu-publicurl", "/openvidu/api/config/openvidu-publicurl"}
+    )
     public_prefixes: tuple[str, ...] = field(default=())
 
     def requires_auth(self, path: str) -> bool:

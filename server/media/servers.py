@@ -42,13 +42,19 @@ class MediaServers:
         self.on_lost: LostCallback | None = None
         # A media server that came back as a new process (ReconnectedEmpty): its sessions are reset in place.
         self.on_reset: LostCallback | None = None
+        # Media nodes set apart by the 2.32 Pro API (``waiting-idle-to-terminate``): no new sessions go there.
+        self.quarantined: set[str] = set()
         self.hand_over_on_stop = (
             False  # set by the restart: the next image of this process adopts the children
         )
         self.pool.add_listener(self._notice)
 
+    def placeable_servers(self) -> list[MediaServer]:
+        """The media servers that may host new sessions (all but the quarantined ones)."""
+        return [server for server in self.pool.servers if server.id not in self.quarantined]
+
     def choices(self) -> list[MediaServerChoice]:
-        return [MediaServerChoice(server.id, server.connection) for server in self.pool.servers]
+        return [MediaServerChoice(server.id, server.connection) for server in self.placeable_servers()]
 
     def configured_uris(self) -> tuple[str, ...]:
         """Every ``kms.uris`` entry in cluster mode; only the first one otherwise (OpenVidu CE)."""

@@ -112,6 +112,8 @@ class PublisherMedia:
     passthrough_id: str
     loopback: bool
     filter: FilterElement | None = None
+    player_id: str | None = None
+    """The PlayerEndpoint of an IP camera (its ``endpoint`` is then never created)."""
 
 
 class MediaSession:
@@ -292,6 +294,34 @@ class MediaSession:
         self._watch(endpoint)
         return answer
 
+    async def publish_player(self, connection_id: str, stream_id: str, uri: str, network_cache: int) -> None:
+        """An IP camera: PlayerEndpoint(uri) -> PassThrough, then ``play``; subscribers connect as to any
+        publisher."""
+        conn, pipeline = self._require_pipeline()
+        t = self.timeouts
+        player_id: str | None = None
+        passthrough_id: str | None = None
+        try:
+            player_id = await conn.create(
+                "PlayerEndpoint",
+                {"mediaPipeline": pipeline, "uri": uri, "networkCache": network_cache},
+                timeout=t.element,
+            )
+            passthrough_id = await conn.create("PassThrough", {"mediaPipeline": pipeline}, timeout=t.element)
+            await conn.invoke(player_id, "connect", {"sink": passthrough_id}, timeout=t.call)
+            await conn.invoke(player_id, "play", {}, timeout=t.element)
+        except KmsError as exc:
+            for object_id in (player_id, passthrough_id):
+                if object_id is not None:
+                    await self._release(object_id)
+            raise MediaError(
+                MEDIA_WEBRTC_ENDPOINT, f"Error publishing {stream_id} from {uri}: {exc}"
+            ) from exc
+        endpoint = WebRtcEndpoint(stream_id)  # never created: the player is the source
+        self.publishers[connection_id] = PublisherMedia(
+            connection_id, stream_id, endpoint, passthrough_id, False, player_id=player_id
+        )
+
     async def _discard_publisher_parts(self, endpoint: WebRtcEndpoint, passthrough_id: str | None) -> None:
         self._endpoints = {k: v for k, v in self._endpoints.items() if v is not endpoint}
         await endpoint.release(self.timeouts.release)
@@ -348,6 +378,8 @@ class MediaSession:
         if media is not None:
             if media.filter is not None:
                 await self._release(media.filter.element_id)
+            if media.player_id is not None:
+                await self._release(media.player_id)
             await self._release(media.passthrough_id)
         return released
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.core.enums import EndReason, OpenViduRole
+from server.core.events_232 import FilterEventDispatched, SignalSent
 from server.core.ids import connection_id_of_stream
 from server.core.manager import JoinError, SessionManager
 from server.core.participants import MediaOptions, Participant
 from server.core.sessions import Session
+from server.core.tokens import ice_servers_json
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate
 from server.media.picker import MediaServerPicker
@@ -104,6 +106,12 @@ class _SessionMediaListener:
     ) -> None:
         message = p.filter_event_dispatched(publisher_id, stream_id, filter_type, event_type, data)
         self.service.send_later(self.session_id, recipient_ids, message)
+        manager = self.service.manager
+        manager.bus.publish(
+            FilterEventDispatched(
+                self.session_id, manager.clock(), publisher_id, stream_id, filter_type, event_type, data
+            )
+        )
 
 
 class SignalingService:
@@ -256,6 +264,13 @@ class SignalingService:
             session.media = media
         return media
 
+    def media_of(self, session: Session) -> MediaSession:
+        """The session's media (made on first use)."""
+        return self._media(session)
+
+    def stream_info(self, participant: Participant) -> p.StreamInfo | None:
+        return self._stream_info(participant)
+
     def _bandwidth(self, participant: Participant) -> Bandwidth:
         return self.config.bandwidth.with_overrides(participant.token.kurento_options)
 
@@ -343,7 +358,7 @@ class SignalingService:
             p.PeerInfo(other.connection_id, other.created_at, other.full_metadata, self._stream_info(other))
             for other in session.visible_participants()
             if other.connection_id != participant.connection_id
-            and (session.session_id, other.connection_id) in self._rpc
+            and ((session.session_id, other.connection_id) in self._rpc or other.token.ipcam is not None)
         ]
         if not participant.recorder:
             note = p.participant_joined(
@@ -361,7 +376,9 @@ class SignalingService:
             session=session.session_id,
             role=participant.role.value,
             version=version or self.config.version,
+            record=participant.record,
             final_user_id=conn.private_id[:16].upper(),
+            custom_ice_servers=ice_servers_json(participant.token.custom_ice_servers),
         )
         return result.to_json()
 
@@ -733,7 +750,36 @@ class SignalingService:
             recipients = list(session.participants)
         note = p.signal(message.data, participant.connection_id, message.type)
         await self.send_to(session.session_id, recipients, note)
+        self.manager.bus.publish(
+            SignalSent(
+                session.session_id,
+                self.manager.clock(),
+                participant.connection_id,
+                tuple(recipients),
+                message.type,
+                message.data,
+            )
+        )
         return {}
+
+    async def send_rest_signal(
+        self, session_id: str, recipients: list[str], signal_type: str | None, data: str | None
+    ) -> None:
+        """A signal sent through ``POST /openvidu/api/signal``: no ``from``; ``data``/``type`` only when given."""
+        params: dict[str, Any] = {}
+        if data is not None:
+            params["data"] = data
+        if signal_type is not None:
+            params["type"] = signal_type
+        await self.send_to(session_id, recipients, p.notification_message("sendMessage", params))
+
+    async def connection_property_changed(
+        self, session_id: str, connection_id: str, changes: list[tuple[str, str]]
+    ) -> None:
+        """``PATCH .../connection`` of an active connection: one ``connectionPropertyChanged`` per property."""
+        for prop, value in changes:
+            note = p.notification_message("connectionPropertyChanged", {"property": prop, "newValue": value})
+            await self.send_to(session_id, [connection_id], note)
 
     async def stream_property_changed(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)

@@ -37,6 +37,14 @@ CDR_EVENT_NAMES: tuple[str, ...] = (
     "recordingStopped",
     "recordingStatusChanged",
 )
+WEBHOOK_EVENT_NAMES_232: tuple[str, ...] = (
+    "filterEventDispatched",
+    "signalSent",
+    "mediaNodeStatusChanged",
+    "nodeCrashed",
+    "nodeRecovered",
+)
+"""Webhook-only events of 2.16+ (``server.core.events_232``); not in the default list, as 2.11 never sent them."""
 DEFAULT_WEBHOOK_EVENTS: tuple[str, ...] = (
     "sessionCreated",
     "sessionDestroyed",
@@ -265,7 +273,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec(
         "openvidu.webhook.events",
         "openvidu_webhook_events",
-        ListKind(EnumKind(CDR_EVENT_NAMES)),
+        ListKind(EnumKind(CDR_EVENT_NAMES + WEBHOOK_EVENT_NAMES_232)),
         "Events sent to the webhook.",
         restartable=True,
     ),

@@ -109,7 +109,7 @@ def test_official_client_core_flow(version: str, tmp_path: Path) -> None:
     # Error paths as the client surfaces them.
     assert out["unknownFactory"] == {
         "code": 40108,
-        "message": "Factory 'PlayerEndpoint' not found",
+        "message": "Factory 'RtpEndpoint' not found",
         "constructor": "Error",
         "type": "MEDIA_OBJECT_NOT_AVAILABLE",
     }

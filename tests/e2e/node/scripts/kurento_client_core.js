@@ -155,7 +155,7 @@ async function main() {
   out.filter = { command: await filter.getCommand(), sinks: (await filter.getSinkConnections()).length };
 
   // Error paths the client surfaces.
-  out.unknownFactory = await expectError(() => pipeline.create('PlayerEndpoint', { uri: 'file:///tmp/x.webm' }));
+  out.unknownFactory = await expectError(() => pipeline.create('RtpEndpoint'));
   out.emptyOffer = await callbackError((cb) => webrtc.processOffer('', cb));
   out.missingTag = await callbackError((cb) => webrtc.getTag('nope', cb));
   out.crossPipeline = await callbackError((cb) => txA.connect(passThrough, cb));

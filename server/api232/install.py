@@ -1,0 +1,34 @@
+"""Wire the Pro part of the 2.32 surface (media nodes, health, restart) once the Pro state exists."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from server.api232 import media_nodes, restart
+from server.api232.media_nodes import MediaNodes
+from server.runtime import Runtime
+
+NODES = media_nodes.PATH
+NODE = NODES + "/{node_id}"
+
+
+def install_api232_pro(app: Starlette, runtime: Runtime) -> MediaNodes:
+    pro = app.state.pro
+    nodes = MediaNodes(runtime, app.state.media_servers, app.state.signaling, pro.picker.load_of)
+    runtime.bus.subscribe(nodes.on_event, "media-nodes")
+    nodes.media.pool.add_listener(nodes.on_pool_notice)
+    app.state.media_nodes = nodes
+    app.router.routes.extend(
+        [
+            Route(NODES, media_nodes.list_nodes, methods=["GET"]),
+            Route(NODES, media_nodes.add_node, methods=["POST"]),
+            Route(NODES, media_nodes.autodiscover, methods=["PUT"]),
+            Route(NODE, media_nodes.get_node, methods=["GET"]),
+            Route(NODE, media_nodes.remove_node, methods=["DELETE"]),
+            Route(NODE, media_nodes.modify_node, methods=["PATCH"]),
+            Route("/openvidu/api/health", media_nodes.health, methods=["GET"]),
+            Route(restart.PATH, restart.restart, methods=["POST"]),
+        ]
+    )
+    return nodes
