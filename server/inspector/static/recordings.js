@@ -7,9 +7,16 @@
 
   // ----- recordings ------------------------------------------------------------------------------------------
   // The recording's file, as a path of this origin (the browser's Basic auth goes with it).
+  // The file of a recording under /recordings/: its url when the server gives one (2.10 public access, 2.12+),
+  // else the name OpenVidu 2.11 writes (url is always null in 2.11): <name>.mp4 (COMPOSED with video),
+  // <name>.webm (audio-only), <name>.zip (INDIVIDUAL).
   function filePath(rec) {
-    if (!rec.url) return null;
-    try { return new URL(rec.url, window.location.origin).pathname; } catch (e) { return null; }
+    if (rec.url) {
+      try { return new URL(rec.url, window.location.origin).pathname; } catch (e) { return null; }
+    }
+    if (!rec.id || !rec.name) return null;
+    const ext = rec.outputMode === 'INDIVIDUAL' ? 'zip' : (rec.hasVideo === false ? 'webm' : 'mp4');
+    return '/recordings/' + encodeURIComponent(rec.id) + '/' + encodeURIComponent(rec.name) + '.' + ext;
   }
 
   let recordingsAsked = 0;
