@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack
+from tests.events.webhook_receiver import WebhookReceiver
 from tests.recording.media_checks import ffprobe, stream_types
 from tests.recording.test_kurento_recordings_e2e import close_pages, connect
 from tests.support.browser import Browser, StaticServer
@@ -100,10 +101,14 @@ def test_record_and_broadcast_232(browser: Browser, pages: StaticServer, tmp_pat
         ["ffmpeg", "-v", "error", "-listen", "1", "-i", rtmp_url, "-c", "copy", "-f", "flv", str(received)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+    hook = WebhookReceiver().__enter__()
     overrides = {
         "openvidu.secret": SECRET,
         "openvidu.recording": True,
         "openvidu.recording.path": str(recordings),
+        "openvidu.webhook": True,
+        "openvidu.webhook.endpoint": hook.url,
+        "openvidu.webhook.events": ["broadcastStarted", "broadcastStopped", "recordingStatusChanged"],
     }
     try:
         with media_server_stack(overrides) as (server, _kms):
@@ -203,7 +208,15 @@ def test_record_and_broadcast_232(browser: Browser, pages: StaticServer, tmp_pat
             assert removed[f"delete:{individual_id}"] == "resolved"
             assert removed["getDeleted"] == "404" and removed["listAfter"] == []
             assert not (recordings / composed_id).exists()
+
+            # webhook: broadcastStarted/broadcastStopped (2.26+) with the URL
+            hooked = hook.wait_for(lambda ev: any(e["event"] == "broadcastStopped" for e in ev))
+            casts = [e for e in hooked if e["event"].startswith("broadcast")]
+            assert [e["event"] for e in casts] == ["broadcastStarted", "broadcastStopped"]
+            assert all(e["sessionId"] == sid and e["broadcastUrl"] == rtmp_url for e in casts)
+            assert casts[1]["reason"] == "recordingStoppedByServer"
     finally:
+        hook.__exit__(None, None, None)
         if listener.poll() is None:
             listener.kill()
             listener.wait()
