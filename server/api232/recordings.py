@@ -71,11 +71,8 @@ async def start_recording(request: Request) -> Response:
         defaults = recording_properties(params, recording_defaults_of(session.properties))
     except InvalidParams as exc:
         return error_response(exc.status, exc.message, PROPERTIES_PATH)
-    props = from_232(defaults)
-    if props.composed_video and session.broadcasting:
-        return bare(409)  # the broadcast's layout page holds the RECORDER slot
     try:
-        recording = await manager.start(session, props)
+        recording = await manager.start(session, from_232(defaults))
     except StartError as exc:
         if exc.kind == "conflict":
             return bare(409)

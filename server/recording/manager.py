@@ -176,6 +176,8 @@ class RecordingManager:
         StartError("failed", message) if the recorder cannot start (the recording is then ``failed``)."""
         if session.session_id in self._by_session or session.recording:
             raise StartError("conflict")
+        if props.composed_video and session.broadcasting:
+            raise StartError("conflict")  # the broadcast's layout page holds the RECORDER slot
         taken = set(self._active)
         recording_id = self.store.free_id(session.session_id, taken)
         recording = Recording.new(recording_id, session.session_id, self.clock(), props)

@@ -160,7 +160,11 @@ def test_record_and_broadcast_232(browser: Browser, pages: StaticServer, tmp_pat
             # COMPOSED: the 2.32 shape, its url, and the 2.11 shape of the same recording
             assert list(raw) == KEYS_232, raw
             assert raw["object"] == "recording" and raw["status"] == "ready"
-            assert (raw["resolution"], raw["frameRate"], raw["recordingLayout"]) == ("640x480", 15, "BEST_FIT")
+            assert (raw["resolution"], raw["frameRate"], raw["recordingLayout"]) == (
+                "640x480",
+                15,
+                "BEST_FIT",
+            )
             assert raw["url"] == f"{public}/openvidu/recordings/{composed_id}/comp232.mp4"
             assert isinstance(raw["size"], int) and raw["size"] > 0 and isinstance(raw["duration"], float)
             assert raw["duration"] > 2.0
