@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,16 @@ def _die_with_parent() -> None:
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _child_setup(pgid: int) -> Callable[[], None]:
+    """In the child before exec: join process group ``pgid`` (0: lead a new one) and die with the parent."""
+
+    def setup() -> None:
+        os.setpgid(0, pgid)
+        _die_with_parent()
+
+    return setup
 
 
 _displays_in_use: set[int] = set()
@@ -113,8 +124,8 @@ class LocalCapture:
                 stderr=logfile,
                 env=self._env(),
                 cwd=self.workdir,
-                preexec_fn=_die_with_parent,
-                process_group=0 if self.pgid is None else self.pgid,
+                # the group is set in the child (uvloop's subprocess_exec has no ``process_group``)
+                preexec_fn=_child_setup(0 if self.pgid is None else self.pgid),
             )
         finally:
             logfile.close()
