@@ -19,7 +19,13 @@ from server.api232.parse import InvalidParams, recording_properties
 from server.api232.serialize import recording_defaults_of
 from server.core.enums import MediaMode
 from server.core.serialize import dumps
-from server.recording.manager import DeleteOutcome, RecordingManager, StartError, StopOutcome
+from server.recording.manager import (
+    ID_SEPARATOR_232,
+    DeleteOutcome,
+    RecordingManager,
+    StartError,
+    StopOutcome,
+)
 from server.recording.model import Recording, from_232
 from server.recording.shapes import as_232
 from server.runtime import runtime_of
@@ -72,7 +78,7 @@ async def start_recording(request: Request) -> Response:
     except InvalidParams as exc:
         return error_response(exc.status, exc.message, PROPERTIES_PATH)
     try:
-        recording = await manager.start(session, from_232(defaults))
+        recording = await manager.start(session, from_232(defaults), ID_SEPARATOR_232)
     except StartError as exc:
         if exc.kind == "conflict":
             return bare(409)

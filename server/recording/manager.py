@@ -36,6 +36,10 @@ from server.recording.store import RecordingStore
 log = logging.getLogger(__name__)
 
 
+ID_SEPARATOR_232 = "~"
+"""``<sessionId>~1``: the id of a second recording of a session in 2.16+ (2.11: ``<sessionId>-1``)."""
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -171,15 +175,16 @@ class RecordingManager:
 
     # ================================================================ start
 
-    async def start(self, session: Session, props: RecordingProperties) -> Recording:
+    async def start(self, session: Session, props: RecordingProperties, id_separator: str = "-") -> Recording:
         """Start recording ``session``. Raises StartError("conflict") if it is already recorded,
-        StartError("failed", message) if the recorder cannot start (the recording is then ``failed``)."""
+        StartError("failed", message) if the recorder cannot start (the recording is then ``failed``).
+        ``id_separator``: ``-`` of 2.11 (``<sessionId>-1``) or ``~`` of 2.16+ (``<sessionId>~1``)."""
         if session.session_id in self._by_session or session.recording:
             raise StartError("conflict")
         if props.composed_video and session.broadcasting:
             raise StartError("conflict")  # the broadcast's layout page holds the RECORDER slot
         taken = set(self._active)
-        recording_id = self.store.free_id(session.session_id, taken)
+        recording_id = self.store.free_id(session.session_id, taken, id_separator)
         recording = Recording.new(recording_id, session.session_id, self.clock(), props)
         entry = _Active(recording)
         self._active[recording_id] = entry
@@ -353,8 +358,9 @@ class RecordingManager:
                 custom_layout=props.default_custom_layout,
             )
         )
+        separator = "-" if props.default_recording is None else ID_SEPARATOR_232
         try:
-            await self.start(session, start_props)
+            await self.start(session, start_props, separator)
         except StartError as exc:
             log.warning(
                 "automatic recording of %s not started: %s", session.session_id, exc.message or exc.kind

@@ -134,6 +134,7 @@ def test_record_and_broadcast_232(browser: Browser, pages: StaticServer, tmp_pat
 
             composed_id = out["composedStarted"]["id"]
             individual_id = out["individualStarted"]["id"]
+            assert (composed_id, individual_id) == (sid, f"{sid}~1")  # 2.16+ ids: <sessionId>~<n>
             started = out["composedStarted"]
             assert started["status"] == "started" and started["url"] is None and started["size"] == 0
             assert started["properties"] == {
