@@ -170,7 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings, tls = _prepare(args, notes)
     except SettingsError as exc:
         print(f"openvidu-server: {exc.message}", file=sys.stderr)
-        print(f"openvidu-server: every property is listed by 'openvidu-server --help' ({DOCS_HINT})", file=sys.stderr)
+        print(
+            f"openvidu-server: every property is listed by 'openvidu-server --help' ({DOCS_HINT})",
+            file=sys.stderr,
+        )
         return CONFIG_ERROR_STATUS
     configure_logging(settings.logging_level_root)
     announce(settings, notes)

@@ -65,7 +65,9 @@ def rest_routes() -> list[BaseRoute]:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadRequest)
-    return framework_error(400, exc.message, request.url.path)
+    response = framework_error(exc.status, exc.message, request.url.path)
+    response.headers.update(exc.headers)
+    return response
 
 
 def allowed_methods(request: Request) -> list[str]:

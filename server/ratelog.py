@@ -31,8 +31,13 @@ class FailureLog:
         suffix = f": {detail}" if detail else ""
         if self._unlogged > 1:
             self.logger.log(
-                level, "%s (%d times in the last %.0f s, %d in all)%s",
-                self.what, self._unlogged, self.interval, self.total, suffix,
+                level,
+                "%s (%d times in the last %.0f s, %d in all)%s",
+                self.what,
+                self._unlogged,
+                self.interval,
+                self.total,
+                suffix,
             )
         else:
             self.logger.log(level, "%s (%d in all)%s", self.what, self.total, suffix)

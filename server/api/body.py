@@ -15,17 +15,45 @@ MAX_BODY_BYTES = 1024 * 1024
 """Largest REST request body read (every OpenVidu body is a few hundred bytes); more is a 400."""
 
 
-class BadRequest(Exception):
-    """A framework-level 400 (unparseable JSON, missing required body, bad query parameter)."""
+ACCEPTED_JSON = "application/json, application/*+json"
+"""What Spring's Jackson converter reads; the ``Accept`` header of its 415."""
 
-    def __init__(self, message: str) -> None:
+
+class BadRequest(Exception):
+    """A framework-level error before the controller: 400 (unparseable JSON, missing required body, bad query
+    parameter) or 415 (a body that is not JSON)."""
+
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
+        self.headers = headers or {}
+
+
+def is_json_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json``, any parameters (``;charset=UTF-8``)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def unsupported_media_type(content_type: str) -> BadRequest:
+    """Spring's ``HttpMediaTypeNotSupportedException``: 415 with ``Accept`` naming the JSON types."""
+    return BadRequest(f"Content type '{content_type}' not supported", 415, {"Accept": ACCEPTED_JSON})
 
 
 async def json_object(request: Request, required: bool) -> dict[str, Any] | None:
-    """The body as a JSON object; None if empty/``null`` and not required. Raises ``BadRequest``."""
+    """The body as a JSON object; None if empty/``null`` and not required. Raises ``BadRequest``.
+
+    As Spring's ``@RequestBody``: a body whose ``Content-Type`` is not JSON is 415 (which also keeps another web
+    site from posting a ``text/plain`` or form body with a browser's cached Basic credentials); so is a body with
+    no ``Content-Type`` (Spring reads it as ``application/octet-stream``); an empty body with none is no body."""
+    content_type = request.headers.get("content-type", "").strip()
+    if content_type and not is_json_type(content_type):
+        raise unsupported_media_type(content_type)
     raw = await _bounded_body(request)
+    if raw and not content_type:
+        raise unsupported_media_type("application/octet-stream")
     if not raw.strip():
         if required:
             raise BadRequest(MISSING_BODY_MESSAGE)

@@ -27,6 +27,7 @@ from server.core.serialize import dumps
 from server.core.sessions import Session
 from server.recording.manager import DeleteOutcome, RecordingManager, StartError, StopOutcome
 from server.recording.model import DEFAULT_RESOLUTION, RecordingProperties
+from server.recording.shapes import as_211
 from server.runtime import runtime_of
 
 START_PATH = "/api/recordings/start"
@@ -169,12 +170,12 @@ async def get_recording(request: Request) -> Response:
     recording = await asyncio.to_thread(_manager(request).get, request.path_params["recording_id"])
     if recording is None:
         return bare(404)
-    return _json(recording)
+    return _json(as_211(recording))
 
 
 async def list_recordings(request: Request) -> Response:
     recordings = await asyncio.to_thread(_manager(request).list)
-    return _json({"count": len(recordings), "items": recordings})
+    return _json({"count": len(recordings), "items": [as_211(doc) for doc in recordings]})
 
 
 async def delete_recording(request: Request) -> Response:

@@ -7,6 +7,7 @@ Each parser raises :class:`InvalidParams` with the message the original puts in 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from server.api.tokens import parse_kurento_options
@@ -37,9 +38,10 @@ _JAVA_TYPES = {
 
 
 class InvalidParams(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 def _java_type(value: object) -> str:
@@ -105,7 +107,9 @@ def media_node_of(params: dict[str, Any]) -> str | None:
 
 
 def recording_properties(params: dict[str, Any], defaults: RecordingDefaults | None) -> RecordingDefaults:
-    """``RecordingProperties.fromJson(params, defaults)`` for the fields a session default holds."""
+    """``RecordingProperties.fromJson(params, defaults)`` of 2.32, checks in its order. Raises
+    :class:`InvalidParams`; ``status`` 422 for its ``IllegalStateException`` cases (both tracks off, resolution,
+    frameRate, shmSize), 400 for the others."""
     base = defaults or RecordingDefaults()
     name = _string(params, "name")
     has_audio = _boolean(params, "hasAudio")
@@ -122,34 +126,68 @@ def recording_properties(params: dict[str, Any], defaults: RecordingDefaults | N
     final_audio = base.has_audio if has_audio is None else has_audio
     final_video = base.has_video if has_video is None else has_video
     if not final_audio and not final_video:
-        raise InvalidParams('Cannot start a recording with both "hasAudio" and "hasVideo" set to false')
-    if output is not None and output not in OUTPUT_MODES:
-        raise InvalidParams("Type error in parameter 'outputMode'")
-    if layout is not None and layout not in RECORDING_LAYOUTS:
-        raise InvalidParams("Type error in parameter 'recordingLayout'")
-    if resolution is not None:
-        match = _RESOLUTION.fullmatch(resolution)
-        if not match or not all(100 <= int(v) <= 1999 for v in match.groups()):
-            raise InvalidParams(
-                "Wrong 'resolution' parameter. Acceptable values from 100 to 1999 for both width and height"
-            )
-    if frame_rate is not None and not 1 <= int(frame_rate) <= 120:
-        raise InvalidParams("Wrong 'frameRate' parameter. Acceptable values are [1,120]")
-    if shm_size is not None and int(shm_size) < 134217728:
-        raise InvalidParams("Wrong 'shmSize' parameter. Must be 134217728 (128 MB) minimum")
-    return RecordingDefaults(
-        name=name or base.name,
-        has_audio=final_audio,
-        has_video=final_video,
-        output_mode=output or base.output_mode,
-        recording_layout=layout or base.recording_layout,
-        custom_layout=custom_layout if custom_layout is not None else base.custom_layout,
-        resolution=resolution or base.resolution,
-        frame_rate=int(frame_rate) if frame_rate is not None else base.frame_rate,
-        shm_size=int(shm_size) if shm_size is not None else base.shm_size,
-        ignore_failed_streams=ignore_failed if ignore_failed is not None else base.ignore_failed_streams,
-        media_node=media_node_of(params) or base.media_node,
+        raise InvalidParams('Cannot start a recording with both "hasAudio" and "hasVideo" set to false', 422)
+    final_output = base.output_mode
+    if output is not None:
+        if output not in OUTPUT_MODES:
+            raise InvalidParams("Type error in parameter 'outputMode'")
+        final_output = output
+        # COMPOSED and COMPOSED_QUICK_START follow the session's default between the two
+        if defaults is not None and base.output_mode == "COMPOSED_QUICK_START" and output == "COMPOSED":
+            final_output = "COMPOSED_QUICK_START"
+        elif defaults is not None and base.output_mode == "COMPOSED" and output == "COMPOSED_QUICK_START":
+            final_output = "COMPOSED"
+    final = RecordingDefaults(
+        name=name or base.name, has_audio=final_audio, has_video=final_video, output_mode=final_output
     )
+    if final_output in ("COMPOSED", "COMPOSED_QUICK_START"):
+        if layout is not None and layout not in RECORDING_LAYOUTS:
+            raise InvalidParams("Type error in parameter 'recordingLayout'")
+        if resolution is not None:
+            match = _RESOLUTION.fullmatch(resolution)
+            if not match or not all(100 <= int(v) <= 1999 for v in match.groups()):
+                raise InvalidParams(
+                    "Wrong 'resolution' parameter. Acceptable values from 100 to 1999 for both width and height",
+                    422,
+                )
+        if frame_rate is not None and not 1 <= int(frame_rate) <= 120:
+            raise InvalidParams(
+                "Wrong 'frameRate' parameter. Acceptable values are within range [1,120]", 422
+            )
+        if shm_size is not None and int(shm_size) < 134217728:
+            raise InvalidParams("Wrong 'shmSize' parameter. Must be 134217728 (128 MB) minimum", 422)
+        final_layout = layout or base.recording_layout
+        if final_video:
+            final = replace(
+                final,
+                recording_layout=final_layout,
+                resolution=resolution or base.resolution,
+                frame_rate=int(frame_rate) if frame_rate is not None else base.frame_rate,
+                shm_size=int(shm_size) if shm_size is not None else base.shm_size,
+                custom_layout=(custom_layout if custom_layout is not None else base.custom_layout)
+                if final_layout == "CUSTOM"
+                else "",
+            )
+        final = replace(final, media_node=base.media_node or _media_node_loose(params))
+    elif final_output == "INDIVIDUAL":
+        final = replace(
+            final,
+            ignore_failed_streams=ignore_failed if ignore_failed is not None else base.ignore_failed_streams,
+        )
+    return final
+
+
+def _media_node_loose(params: dict[str, Any]) -> str | None:
+    """``mediaNode`` of a recording start: ``{"id": ...}`` or, 2.32 also takes it, a plain string."""
+    raw = params.get("mediaNode")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw or None
+    if not isinstance(raw, dict):
+        raise InvalidParams("Wrong 'mediaNode' parameter. Wrong type")
+    node = media_node_of(params)
+    return node or None
 
 
 def session_properties(params: dict[str, Any] | None) -> SessionProperties:

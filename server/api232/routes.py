@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.api import cdr, certificate, files
 from server.api import config as config_211
-from server.api232 import config, sessions
+from server.api232 import config, recordings, sessions
 from server.settings import Settings
 
 API = "/openvidu/api"
@@ -42,7 +42,15 @@ def api232_routes(settings: Settings) -> list[BaseRoute]:
         Route("/openvidu/layouts/{file_path:path}", files.custom_layout_file, methods=["GET"]),
         Route("/openvidu/accept-certificate", certificate.accept_certificate, methods=["GET"]),
     ]
-    if not settings.openvidu_recording:
+    if settings.openvidu_recording:
+        routes += [
+            Route(API + "/recordings/start", recordings.start_recording, methods=["POST"]),
+            Route(API + "/recordings/stop/{recording_id}", recordings.stop_recording, methods=["POST"]),
+            Route(API + "/recordings", recordings.list_recordings, methods=["GET"]),
+            Route(API + "/recordings/{recording_id}", recordings.get_recording, methods=["GET"]),
+            Route(API + "/recordings/{recording_id}", recordings.delete_recording, methods=["DELETE"]),
+        ]
+    else:
         routes += [
             Route(API + "/recordings/start", config.recordings_disabled, methods=["POST"]),
             Route(API + "/recordings/stop/{recording_id}", config.recordings_disabled, methods=["POST"]),

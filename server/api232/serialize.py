@@ -225,7 +225,7 @@ def session_json(session: Session, pending: bool = False, with_stats: bool = Fal
         "sessionId": session.session_id,
         "createdAt": session.created_at,
         "recording": session.recording,
-        "broadcasting": False,
+        "broadcasting": session.broadcasting,
     }
     result.update(session_properties_json(session))
     content = connections_json(session, pending, with_stats)
@@ -281,7 +281,8 @@ def session_bytes(session: Session, pending: bool = False, with_stats: bool = Fa
             head,
             b',"recording":',
             recording,
-            b',"broadcasting":false,',
+            b',"broadcasting":',
+            b"true," if session.broadcasting else b"false,",
             props,
             b',"connections":',
             connections,

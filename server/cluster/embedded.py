@@ -33,6 +33,7 @@ def server_stopping() -> None:
     """Called when the server begins its shutdown (before it stops its media servers)."""
     _SERVER_STOPPING.set()
 
+
 EMBEDDED = "embedded"
 EMBEDDED_HANDOVER_ENV = "OPENVIDU_EMBEDDED_KMS"
 _PR_SET_PDEATHSIG = 1

@@ -18,6 +18,8 @@ EVENT_NAMES_232: tuple[str, ...] = (
     "mediaNodeStatusChanged",
     "nodeCrashed",
     "nodeRecovered",
+    "broadcastStarted",
+    "broadcastStopped",
 )
 
 
@@ -113,4 +115,29 @@ class NodeRecovered(NodeEvent):
     def properties(self) -> dict[str, Any]:
         props = NodeEvent.properties(self)
         props["nodeRole"] = "medianode"
+        return props
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastStarted(Event):
+    """Pro 2.26+: a session's COMPOSED view started streaming to ``broadcastUrl``."""
+
+    name: ClassVar[str] = "broadcastStarted"
+    broadcast_url: str
+
+    def properties(self) -> dict[str, Any]:
+        props = Event.properties(self)
+        props["broadcastUrl"] = self.broadcast_url
+        return props
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastStopped(Event):
+    name: ClassVar[str] = "broadcastStopped"
+    broadcast_url: str
+    reason: str
+
+    def properties(self) -> dict[str, Any]:
+        props = Event.properties(self)
+        props.update(broadcastUrl=self.broadcast_url, reason=self.reason)
         return props

@@ -62,6 +62,7 @@ class Session:
     participants: dict[str, Participant] = field(default_factory=dict)
     active: bool = False
     recording: bool = False
+    broadcasting: bool = False
     closing: bool = False
     media_server_id: str | None = None
     media: Any = None

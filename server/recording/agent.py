@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.recording.local import CaptureSpec, LocalCapture
+from server.recording.local import FRAMERATE, CaptureSpec, LocalCapture
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,12 @@ def parse_start(body: Any, folder: Path) -> tuple[str, CaptureSpec, float]:
     parts = output.split("/")
     if len(parts) != 2 or any(p in ("", ".", "..") or "\\" in p for p in parts):
         raise BadBody("output: <id>/<name>.mp4 inside the recordings folder")
+    frame_rate = body.get("frameRate", FRAMERATE)
+    if not isinstance(frame_rate, int) or isinstance(frame_rate, bool) or not 1 <= frame_rate <= 120:
+        raise BadBody("frameRate: an integer from 1 to 120")
     assert isinstance(width, int) and isinstance(height, int)
-    return capture_id, CaptureSpec(url, width, height, audio, folder / parts[0] / parts[1]), float(timeout)
+    spec = CaptureSpec(url, width, height, audio, folder / parts[0] / parts[1], frame_rate)
+    return capture_id, spec, float(timeout)
 
 
 class Agent:

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from server.core.enums import RecordingLayout
-from server.recording.local import CaptureSpec, LocalCapture
+from server.recording.local import FRAMERATE, CaptureSpec, LocalCapture
 from server.recording.model import Recording, Status
 from server.recording.probe import probe, thumbnail
 from server.recording.recorder import RecorderError, StreamSource
@@ -88,6 +88,7 @@ class RemoteCapture:
             "width": self.spec.width,
             "height": self.spec.height,
             "audio": self.spec.audio,
+            "frameRate": self.spec.frame_rate,
             "output": self.relative,
             "startTimeout": start_timeout,
         }
@@ -144,6 +145,7 @@ class ComposedVideoRecorder:
             height=height,
             audio=recording.properties.has_audio,
             output=self.output,
+            frame_rate=recording.properties.frame_rate or FRAMERATE,
         )
         agent = owner.settings.openvidu_recording_composed_recorder
         self.capture: Capture = (

@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api232 import broadcast
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
 from server.media.servers import MediaServers
+from server.recording.broadcast import BroadcastManager
 from server.recording.checks import check_media_server_writes
 from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
 from server.recording.kurento import AudioCompositeRecorder, IndividualRecorder
@@ -50,8 +52,14 @@ async def layout_page(request: Request) -> Response:
 
 class _Component:
     def __init__(
-        self, manager: RecordingManager, composed: ComposedRecorders, settings: Settings, media: Any
+        self,
+        manager: RecordingManager,
+        composed: ComposedRecorders,
+        settings: Settings,
+        media: Any,
+        broadcasts: BroadcastManager,
     ) -> None:
+        self.broadcasts = broadcasts
         self.manager = manager
         self.composed = composed
         self.settings = settings
@@ -66,8 +74,10 @@ class _Component:
                         choice.connection, folder, self.settings.openvidu_recording_media_timeout
                     )
         await self.manager.start_component()
+        await self.broadcasts.start_component()
 
     async def stop(self) -> None:
+        await self.broadcasts.stop_component()
         await self.manager.stop_component()
         await self.composed.close()
 
@@ -105,7 +115,24 @@ def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
         SignalingNotifier(service),
     )
     service.recording = manager
-    runtime.add_component(_Component(manager, composed, settings, getattr(app.state, "media_servers", None)))
+
+    async def evict_broadcast_page(session_id: str) -> None:
+        await runtime.sessions.evict_connection(
+            session_id, RECORDER_CONNECTION_ID, EndReason.RECORDING_STOPPED_BY_SERVER
+        )
+
+    broadcasts = BroadcastManager(
+        settings,
+        runtime.public_urls.final_url,
+        runtime.bus,
+        evict_broadcast_page,
+        runtime.sessions.get_session,
+    )
+    media_servers = getattr(app.state, "media_servers", None)
+    runtime.add_component(_Component(manager, composed, settings, media_servers, broadcasts))
     app.state.recordings = manager
+    app.state.broadcasts = broadcasts
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
+    app.router.routes.append(Route(broadcast.START_PATH, broadcast.start_broadcast, methods=["POST"]))
+    app.router.routes.append(Route(broadcast.STOP_PATH, broadcast.stop_broadcast, methods=["POST"]))
     return manager

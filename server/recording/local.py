@@ -23,7 +23,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
-FRAMERATE = 30  # hard-coded by openvidu-recording too
+FRAMERATE = 30  # hard-coded by openvidu-recording 2.11 (2.18+: the recording's frameRate)
 FIRST_DISPLAY = 99
 LAST_DISPLAY = 599
 READY_POLL = 0.05
@@ -86,6 +86,9 @@ class CaptureSpec:
     height: int
     audio: bool
     output: Path
+    frame_rate: int = FRAMERATE
+    stream_url: str | None = None
+    """Broadcast: stream FLV to this ``rtmp(s)://`` URL instead of writing ``output``."""
 
 
 class LocalCapture:
@@ -172,12 +175,24 @@ class LocalCapture:
             "--password-store=basic", "--noerrdialogs", "--enable-logging=stderr", spec.url,
         )  # fmt: skip
         await asyncio.sleep(PAGE_SETTLE_SECONDS)
-        inputs = ["-f", "x11grab", "-draw_mouse", "0", "-framerate", str(FRAMERATE)]
+        inputs = ["-f", "x11grab", "-draw_mouse", "0", "-framerate", str(spec.frame_rate)]
         inputs += ["-video_size", f"{spec.width}x{spec.height}", "-i", f":{self.display}"]
         codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-pix_fmt", "yuv420p"]
+        codecs += ["-r", str(spec.frame_rate)]
         if spec.audio:
             inputs += ["-f", "pulse", "-i", "rec.monitor"]
             codecs += ["-c:a", "aac", "-b:a", "128k"]
+        if spec.stream_url is not None:
+            # a live stream: a keyframe every 2 s, no B-frames, FLV over RTMP; "-progress" tells when it flows
+            codecs += ["-tune", "zerolatency", "-g", str(2 * spec.frame_rate), "-f", "flv"]
+            progress = self.workdir / "progress"
+            self.ffmpeg = await self._spawn(
+                "ffmpeg", "-loglevel", "error", "-nostats", "-progress", str(progress), *inputs, *codecs,
+                spec.stream_url, stdin=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            ffmpeg = self.ffmpeg
+            await self._wait(lambda: _streaming(progress), ffmpeg, start_timeout)
+            return
         self.ffmpeg = await self._spawn(
             "ffmpeg", "-y", "-loglevel", "error", "-nostats", *inputs, *codecs, str(spec.output),
             stdin=asyncio.subprocess.PIPE,
@@ -260,6 +275,18 @@ class LocalCapture:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pgid, signal.SIGKILL)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _streaming(progress: Path) -> bool:
+    """ffmpeg's ``-progress`` file shows bytes written to the stream."""
+    try:
+        text = progress.read_text(errors="replace")
+    except OSError:
+        return False
+    return any(
+        line.startswith("total_size=") and line[11:].strip().isdigit() and int(line[11:]) > 0
+        for line in text.splitlines()
+    )
 
 
 def _size(path: Path) -> int:

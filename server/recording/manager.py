@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from server.core.enums import EndReason, MediaMode, RecordingMode, final_reason
+from server.core.enums import EndReason, MediaMode, OutputMode, RecordingMode, final_reason
 from server.core.events import (
     Event,
     EventBus,
@@ -29,11 +29,15 @@ from server.core.events import (
 from server.core.manager import SessionManager
 from server.core.participants import Participant
 from server.core.sessions import Session
-from server.recording.model import Recording, RecordingProperties, Status
+from server.recording.model import Recording, RecordingProperties, Status, from_232
 from server.recording.recorder import Recorder, RecorderError, StreamSource
 from server.recording.store import RecordingStore
 
 log = logging.getLogger(__name__)
+
+
+ID_SEPARATOR_232 = "~"
+"""``<sessionId>~1``: the id of a second recording of a session in 2.16+ (2.11: ``<sessionId>-1``)."""
 
 
 def now_ms() -> int:
@@ -171,13 +175,16 @@ class RecordingManager:
 
     # ================================================================ start
 
-    async def start(self, session: Session, props: RecordingProperties) -> Recording:
+    async def start(self, session: Session, props: RecordingProperties, id_separator: str = "-") -> Recording:
         """Start recording ``session``. Raises StartError("conflict") if it is already recorded,
-        StartError("failed", message) if the recorder cannot start (the recording is then ``failed``)."""
+        StartError("failed", message) if the recorder cannot start (the recording is then ``failed``).
+        ``id_separator``: ``-`` of 2.11 (``<sessionId>-1``) or ``~`` of 2.16+ (``<sessionId>~1``)."""
         if session.session_id in self._by_session or session.recording:
             raise StartError("conflict")
+        if props.composed_video and session.broadcasting:
+            raise StartError("conflict")  # the broadcast's layout page holds the RECORDER slot
         taken = set(self._active)
-        recording_id = self.store.free_id(session.session_id, taken)
+        recording_id = self.store.free_id(session.session_id, taken, id_separator)
         recording = Recording.new(recording_id, session.session_id, self.clock(), props)
         entry = _Active(recording)
         self._active[recording_id] = entry
@@ -188,7 +195,9 @@ class RecordingManager:
             recorder = self.factory(recording, session)
             entry.recorder = recorder
             sources = [
-                s for s in (StreamSource.of(p) for p in session.participants.values()) if s is not None
+                s
+                for s in (StreamSource.of(p) for p in session.participants.values())
+                if s is not None and _recorded(recording, s)
             ]
             await recorder.start(sources)
         except (RecorderError, OSError) as exc:
@@ -199,7 +208,7 @@ class RecordingManager:
             recording.status = Status.FAILED
             self._forget(recording)
             with contextlib.suppress(OSError):
-                await asyncio.to_thread(self.store.write, recording_id, recording.to_json())
+                await asyncio.to_thread(self.store.write, recording_id, recording.stored_json())
             entry.started.set()
             raise StartError("failed", message) from exc
         entry.starting = False
@@ -218,7 +227,7 @@ class RecordingManager:
         folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             folder.chmod(0o777)
-        self.store.write(recording.id, recording.to_json())
+        self.store.write(recording.id, recording.stored_json())
 
     def _publish_started(self, recording: Recording) -> None:
         info = recording.info()
@@ -284,7 +293,7 @@ class RecordingManager:
             RecordingStatusChanged(recording.session_id, stopped_at, recording.created_at, reason, info)
         )
         with contextlib.suppress(OSError):
-            await asyncio.to_thread(self.store.write, recording.id, recording.to_json())
+            await asyncio.to_thread(self.store.write, recording.id, recording.stored_json())
         try:
             if entry.recorder is not None:
                 await entry.recorder.stop()
@@ -295,7 +304,7 @@ class RecordingManager:
             recording.status = Status.READY
         self._forget(recording)
         with contextlib.suppress(OSError):
-            await asyncio.to_thread(self.store.write, recording.id, recording.to_json())
+            await asyncio.to_thread(self.store.write, recording.id, recording.stored_json())
         self.bus.publish(
             RecordingStatusChanged(
                 recording.session_id, self.clock(), recording.created_at, reason, recording.info()
@@ -328,20 +337,30 @@ class RecordingManager:
                 self._spawn(self._start_always(session))
         source = StreamSource.of(participant)
         entry = self._active.get(recording.id) if recording is not None else None
-        if source is not None and entry is not None and entry.recorder is not None and not entry.starting:
+        if (
+            source is not None
+            and entry is not None
+            and entry.recorder is not None
+            and not entry.starting
+            and _recorded(entry.recording, source)
+        ):
             await entry.recorder.add_stream(source)
 
     async def _start_always(self, session: Session) -> None:
         props = session.properties
-        try:
-            await self.start(
-                session,
-                RecordingProperties(
-                    output_mode=props.default_output_mode,
-                    recording_layout=props.default_recording_layout,
-                    custom_layout=props.default_custom_layout,
-                ),
+        # a session made through /openvidu/api records with its 2.32 defaultRecordingProperties
+        start_props = (
+            from_232(props.default_recording)
+            if props.default_recording is not None
+            else RecordingProperties(
+                output_mode=props.default_output_mode,
+                recording_layout=props.default_recording_layout,
+                custom_layout=props.default_custom_layout,
             )
+        )
+        separator = "-" if props.default_recording is None else ID_SEPARATOR_232
+        try:
+            await self.start(session, start_props, separator)
         except StartError as exc:
             log.warning(
                 "automatic recording of %s not started: %s", session.session_id, exc.message or exc.kind
@@ -427,6 +446,11 @@ class RecordingManager:
             await self.sessions.close_session(session_id, EndReason.AUTOMATIC_STOP)
         else:
             await self._stop(recording_id, EndReason.AUTOMATIC_STOP, notify=True)
+
+
+def _recorded(recording: Recording, source: StreamSource) -> bool:
+    """A connection made with ``record: false`` is left out of an INDIVIDUAL recording (2.16+)."""
+    return source.record or recording.output_mode is not OutputMode.INDIVIDUAL
 
 
 def _publishers(session: Session) -> list[Participant]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.core.enums import OutputMode, RecordingLayout
 from server.core.events import RecordingInfo
+from server.core.sessions import RecordingDefaults
 
 DEFAULT_RESOLUTION = "1920x1080"
 
@@ -33,10 +34,41 @@ class RecordingProperties:
     resolution: str = DEFAULT_RESOLUTION
     recording_layout: RecordingLayout = RecordingLayout.BEST_FIT
     custom_layout: str = ""
+    # 2.32 (``/openvidu/api``) only; a 2.11 start leaves them as they are
+    frame_rate: int | None = None
+    """Frames per second of a COMPOSED capture; None: 2.11's fixed 30 (not shown by the 2.11 JSON)."""
+    shm_size: int | None = None
+    ignore_failed_streams: bool = False
+    media_node: str | None = None
+    quick_start: bool = False
+    """``COMPOSED_QUICK_START`` asked for (recorded as COMPOSED; shown as asked by the 2.32 JSON)."""
 
     @property
     def composed_video(self) -> bool:
         return self.output_mode is OutputMode.COMPOSED and self.has_video
+
+
+def from_232(props: RecordingDefaults) -> RecordingProperties:
+    """The properties of a 2.32 start (``RecordingProperties.fromJson`` already merged with the session's
+    ``defaultRecordingProperties``)."""
+    quick = props.output_mode == "COMPOSED_QUICK_START"
+    mode = OutputMode.INDIVIDUAL if props.output_mode == "INDIVIDUAL" else OutputMode.COMPOSED
+    composed_video = mode is OutputMode.COMPOSED and props.has_video
+    layout = RecordingLayout(props.recording_layout)
+    return RecordingProperties(
+        name=props.name,
+        output_mode=mode,
+        has_audio=props.has_audio,
+        has_video=props.has_video,
+        resolution=props.resolution,
+        recording_layout=layout,
+        custom_layout=props.custom_layout if composed_video and layout is RecordingLayout.CUSTOM else "",
+        frame_rate=props.frame_rate if composed_video else None,
+        shm_size=props.shm_size if composed_video else None,
+        ignore_failed_streams=props.ignore_failed_streams,
+        media_node=props.media_node if mode is OutputMode.COMPOSED else None,
+        quick_start=quick,
+    )
 
 
 @dataclass(slots=True)
@@ -102,6 +134,33 @@ class Recording:
             hasAudio=self.has_audio,
             hasVideo=self.has_video,
             status=(status or self.status).value,
+        )
+        return doc
+
+    def stored_json(self) -> dict[str, Any]:
+        """The metadata file: the 2.32 Recording JSON without its ``url`` (2.11 keeps ``null``; the 2.32
+        serializer derives it). Both serializers of :mod:`server.recording.shapes` read it."""
+        doc: dict[str, Any] = {"id": self.id, "object": "recording", "name": self.name}
+        doc["outputMode"] = "COMPOSED_QUICK_START" if self.properties.quick_start else self.output_mode.value
+        layout = self._layout_keys()
+        if "resolution" in layout:
+            doc["resolution"] = layout["resolution"]
+            if self.properties.frame_rate is not None:
+                doc["frameRate"] = self.properties.frame_rate
+            doc["recordingLayout"] = layout["recordingLayout"]
+            if "customLayout" in layout:
+                doc["customLayout"] = layout["customLayout"]
+        doc["sessionId"] = self.session_id
+        if self.properties.media_node is not None:
+            doc["mediaNode"] = self.properties.media_node
+        doc.update(
+            createdAt=self.created_at,
+            size=self.size,
+            duration=float(self.duration),
+            url=self.url,
+            hasAudio=self.has_audio,
+            hasVideo=self.has_video,
+            status=self.status.value,
         )
         return doc
 

@@ -27,6 +27,8 @@ class StreamSource:
     has_audio: bool
     has_video: bool
     type_of_video: str | None
+    record: bool = True
+    """The connection's ``record`` flag (2.16+): False keeps its streams out of an INDIVIDUAL recording."""
 
     @classmethod
     def of(cls, participant: Participant) -> StreamSource | None:
@@ -42,6 +44,7 @@ class StreamSource:
             has_audio=options.has_audio,
             has_video=options.has_video,
             type_of_video=options.type_of_video,
+            record=participant.record,
         )
 
 

@@ -52,13 +52,14 @@ class RecordingStore:
     def exists(self, recording_id: str) -> bool:
         return self.metadata_path(recording_id).exists()
 
-    def free_id(self, session_id: str, taken: set[str]) -> str:
-        """``<sessionId>``, else ``<sessionId>-1``, ``-2``... (RecordingManager.getFreeRecordingId)."""
+    def free_id(self, session_id: str, taken: set[str], separator: str = "-") -> str:
+        """``<sessionId>``, else ``<sessionId>-1``, ``-2``... (RecordingManager.getFreeRecordingId; 2.16+ use
+        ``~`` as ``separator``)."""
         base = session_id.rsplit("/", 1)[-1]
         candidate, n = base, 0
         while candidate in taken or self.exists(candidate):
             n += 1
-            candidate = f"{base}-{n}"
+            candidate = f"{base}{separator}{n}"
         return candidate
 
     def read(self, recording_id: str) -> dict[str, Any] | None:

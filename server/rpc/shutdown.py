@@ -59,6 +59,7 @@ class GracefulServer(uvicorn.Server):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FIRST_REQUEST_GRACE
         while loop.time() < deadline and any(
-            getattr(connection, "awaiting_first_request", False) for connection in self.server_state.connections
+            getattr(connection, "awaiting_first_request", False)
+            for connection in self.server_state.connections
         ):
             await asyncio.sleep(0.01)

@@ -43,6 +43,8 @@ WEBHOOK_EVENT_NAMES_232: tuple[str, ...] = (
     "mediaNodeStatusChanged",
     "nodeCrashed",
     "nodeRecovered",
+    "broadcastStarted",
+    "broadcastStopped",
 )
 """Webhook-only events of 2.16+ (``server.core.events_232``); not in the default list, as 2.11 never sent them."""
 DEFAULT_WEBHOOK_EVENTS: tuple[str, ...] = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pyopenvidu import OpenVidu
@@ -102,3 +103,55 @@ async def test_pyopenvidu_every_method(server: ServerProcess) -> None:
     await asyncio.to_thread(other.close)
     assert not other.is_valid
     assert await asyncio.to_thread(ov.fetch) is True and ov.session_count == 0
+
+
+@pytest.fixture
+def recording_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    settings = {
+        "openvidu.secret": SECRET,
+        "server.ssl.enabled": False,
+        "openvidu.recording": True,
+        "openvidu.recording.path": str(tmp_path / "recordings"),
+    }
+    with MinikmsProcess() as kms, ServerProcess({**settings, "kms.uris": [kms.uri]}) as proc:
+        yield proc
+
+
+async def test_pyopenvidu_sees_recordings(recording_server: ServerProcess) -> None:
+    """pyopenvidu 0.2.1 has no recording methods: its one recording field, ``Session.is_being_recorded``, follows
+    an ALWAYS-mode recording started with the session's 2.32 ``defaultRecordingProperties`` and stopped through
+    /openvidu/api."""
+    server = recording_server
+    ov = await asyncio.to_thread(client, server)
+    body = {
+        "customSessionId": "pyovAlways",
+        "recordingMode": "ALWAYS",
+        "defaultRecordingProperties": {"name": "auto", "outputMode": "INDIVIDUAL", "hasAudio": False},
+    }
+    with server.client() as api:
+        created = api.post("/openvidu/api/sessions", json=body)
+        assert created.status_code == 200, created.text
+        token = api.post("/openvidu/api/sessions/pyovAlways/connection", json={}).json()["token"]
+    participant = await RpcClient(ws_url(server)).open()
+    try:
+        await participant.join(token, "pyovAlways", metadata="cli")
+        await publish(participant)
+        started = await participant.wait_notification("recordingStarted")
+        assert started["name"] == "auto"
+        assert await asyncio.to_thread(ov.fetch) is True
+        [session] = ov.sessions
+        assert session.is_being_recorded is True
+        with server.client() as api:
+            [recording] = api.get("/openvidu/api/recordings").json()["items"]
+            assert (recording["name"], recording["outputMode"], recording["hasAudio"]) == (
+                "auto",
+                "INDIVIDUAL",
+                False,
+            )
+            assert recording["object"] == "recording" and recording["status"] == "started"
+            stopped = api.post(f"/openvidu/api/recordings/stop/{recording['id']}")
+        assert stopped.status_code == 200 and stopped.json()["status"] in ("ready", "failed")
+        await asyncio.to_thread(session.fetch)
+        assert session.is_being_recorded is False
+    finally:
+        await participant.close()

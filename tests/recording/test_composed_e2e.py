@@ -253,7 +253,8 @@ def test_composed_recording_through_the_recorder_agent(
                 a.eval("ovPublish()", timeout=MEDIA_TIMEOUT)
                 with server.client(timeout=60.0) as http:
                     body = {"session": sid, "outputMode": "COMPOSED", "resolution": "320x240"}
-                    assert http.post("/api/recordings/start", json=body).status_code == 200
+                    started = http.post("/api/recordings/start", json=body)
+                    assert started.status_code == 200, started.text
                     assert httpx.get(f"{agent_url}/health").json() == {"captures": 1}
                     assert wait_event(a, "recordingStarted")["id"] == sid
                     time.sleep(RECORD_SECONDS)

@@ -176,3 +176,33 @@ def test_recorder_image_installs_every_program_and_runs_the_agent() -> None:
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()
     assert 'openvidu-recorder = "server.recording.agent:main"' in pyproject
     assert '"recording/layouts/*.html"' in pyproject
+
+
+def test_two_shapes_of_one_stored_recording() -> None:
+    """The 2.11 JSON of the stored document is exactly what 2.11's toJson gives; 2.32 adds object/frameRate."""
+    from server.core.sessions import RecordingDefaults
+    from server.recording.model import from_232
+    from server.recording.shapes import as_211, as_232
+
+    for props in (
+        RecordingProperties(name="n", recording_layout=RecordingLayout.CUSTOM, custom_layout="c"),
+        RecordingProperties(output_mode=OutputMode.INDIVIDUAL),
+        RecordingProperties(has_video=False),
+    ):
+        recording = Recording.new("r1", "s1", 1, props)
+        assert as_211(recording.stored_json()) == recording.to_json()
+        assert list(as_211(recording.stored_json())) == list(recording.to_json())
+    quick = Recording.new(
+        "r2", "s2", 2, from_232(RecordingDefaults(output_mode="COMPOSED_QUICK_START", frame_rate=12))
+    )
+    quick.status = Status.READY
+    shaped = as_232(quick.stored_json(), "https://h:1/")
+    assert (shaped["outputMode"], shaped["frameRate"], shaped["resolution"]) == (
+        "COMPOSED_QUICK_START",
+        12,
+        "1280x720",
+    )
+    assert shaped["url"] == "https://h:1/openvidu/recordings/r2/r2.mp4"
+    assert as_211(quick.stored_json())["outputMode"] == "COMPOSED" and "frameRate" not in as_211(
+        quick.stored_json()
+    )

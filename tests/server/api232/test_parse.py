@@ -91,3 +91,38 @@ def test_recording_properties_merge_defaults() -> None:
     )
     with pytest.raises(InvalidParams):
         recording_properties({"frameRate": 500}, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"hasAudio": False, "hasVideo": False}, 422, 'Cannot start a recording with both "hasAudio"'),
+        ({"resolution": "99x100"}, 422, "Wrong 'resolution' parameter"),
+        ({"frameRate": 0}, 422, "Wrong 'frameRate' parameter. Acceptable values are within range [1,120]"),
+        ({"shmSize": 1000}, 422, "Wrong 'shmSize' parameter"),
+        ({"name": "a b"}, 400, "Parameter 'name' is wrong"),
+        ({"outputMode": "X"}, 400, "Type error in parameter 'outputMode'"),
+        ({"recordingLayout": "X"}, 400, "Type error in parameter 'recordingLayout'"),
+        ({"frameRate": "25"}, 400, "Type error in some parameter: "),
+    ],
+)
+def test_recording_start_statuses(body: dict[str, object], status: int, message: str) -> None:
+    """``RecordingProperties.fromJson``: IllegalStateException cases are 422, the others 400."""
+    with pytest.raises(InvalidParams) as err:
+        recording_properties(body, None)
+    assert err.value.status == status and err.value.message.startswith(message)
+
+
+def test_recording_composed_checks_skip_individual() -> None:
+    """Layout, resolution and frameRate are looked at only for a COMPOSED recording (as 2.32)."""
+    individual = recording_properties({"outputMode": "INDIVIDUAL", "resolution": "1x1", "frameRate": 0}, None)
+    assert individual.output_mode == "INDIVIDUAL" and individual.resolution == "1280x720"
+    quick = recording_properties({"outputMode": "COMPOSED_QUICK_START"}, None)
+    session_default = recording_properties({"outputMode": "COMPOSED_QUICK_START"}, None)
+    assert (
+        recording_properties({"outputMode": "COMPOSED"}, session_default).output_mode
+        == "COMPOSED_QUICK_START"
+    )
+    assert quick.frame_rate == 25 and quick.media_node is None
+    custom = recording_properties({"recordingLayout": "CUSTOM", "customLayout": "x", "mediaNode": "m1"}, None)
+    assert (custom.custom_layout, custom.media_node) == ("x", "m1")
