@@ -1,7 +1,7 @@
 """Wire the metrics into the app: REST latency, signaling outcomes, live session and media-server figures, the
 webhook queue, recordings, and the optional plain listener (``openvidu.metrics.port``).
 
-Runs after :func:`server.cluster.install.install_pro`: the registry is the stats gatherer's, already served by
+Runs after :func:`server.assembly.pro.install_pro`: the registry is the stats gatherer's, already served by
 ``GET /metrics`` behind the Basic auth.
 """
 

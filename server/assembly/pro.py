@@ -1,6 +1,6 @@
 """Wire the Pro part into the app: cluster placement, load sampling, stats gathering, restart and the Pro routes.
 
-Runs after :func:`server.rpc.install.install_signaling` (it needs the media servers and the signaling service).
+Runs after :func:`server.assembly.signaling.install_signaling` (it needs the media servers and the signaling service).
 """
 
 from __future__ import annotations
