@@ -34,8 +34,8 @@ from server.cluster.serialize import kurento_info
 from server.core.events import Event, SessionDestroyed
 from server.core.events_232 import MediaNodeStatusChanged, NodeCrashed, NodeRecovered
 from server.core.serialize import dumps
+from server.core.signaling import RestSignaling
 from server.media.servers import MediaServers
-from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
 
@@ -67,7 +67,7 @@ class MediaNodes:
 
     runtime: Runtime
     media: MediaServers
-    signaling: SignalingService
+    signaling: RestSignaling
     load_of: Callable[[str], float]
     infos: dict[str, NodeInfo] = field(default_factory=dict)
     crashed: set[str] = field(default_factory=set)

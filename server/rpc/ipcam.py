@@ -8,23 +8,21 @@ subscribe to the camera's stream like to any other.
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from server.core.enums import EndReason
 from server.core.ids import new_ipcam_id
 from server.core.participants import MediaOptions, Participant
+from server.core.signaling import IpcamError
 from server.core.tokens import IpcamOptions
 from server.media.session import MediaError
 from server.rpc import protocol as p
-from server.rpc.service import SignalingService
+
+if TYPE_CHECKING:
+    from server.rpc.service import SignalingService
 
 IPCAM = "IPCAM"
-
-
-class IpcamError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _host_ip(uri: str) -> str | None:

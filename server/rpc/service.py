@@ -22,13 +22,14 @@ from server.core.ids import connection_id_of_stream
 from server.core.manager import JoinError, SessionManager
 from server.core.participants import MediaOptions, Participant
 from server.core.sessions import Session
-from server.core.tokens import ice_servers_json
+from server.core.tokens import IpcamOptions, ice_servers_json
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate
 from server.media.picker import MediaServerPicker
 from server.media.session import MediaError, MediaSession, MediaTimeouts
 from server.rpc import protocol as p
 from server.rpc.connections import RpcConnection, RpcRegistry, close_transport
+from server.rpc.ipcam import publish_ipcam
 
 log = logging.getLogger(__name__)
 
@@ -772,6 +773,12 @@ class SignalingService:
         if signal_type is not None:
             params["type"] = signal_type
         await self.send_to(session_id, recipients, p.notification_message("sendMessage", params))
+
+    async def publish_ipcam(
+        self, session_id: str, options: IpcamOptions, data: str, record: bool
+    ) -> Participant:
+        """An IP camera joins and publishes (:func:`server.rpc.ipcam.publish_ipcam`)."""
+        return await publish_ipcam(self, session_id, options, data, record)
 
     async def connection_property_changed(
         self, session_id: str, connection_id: str, changes: list[tuple[str, str]]
