@@ -76,10 +76,15 @@ def rule_violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
             if top in TOP_PACKAGES and target not in graph:
                 continue  # a name imported from a module (``from a import b``): ``a`` is checked
             if _within(module, ["server.core"]):
-                if top in ("starlette", "kms_client") or (top == "server" and not _within(target, ["server.core"])):
+                if top in ("starlette", "kms_client") or (
+                    top == "server" and not _within(target, ["server.core"])
+                ):
                     bad.add((module, target))
-            elif (top == "server" and _within(module, ["kms_client", "minikms", "wirejson"])) or (top == "minikms" and _within(module, ["kms_client", "wirejson"])) or (_within(module, REST) and _within(target, SIGNALING)) or (
-                _within(module, SIGNALING) and _within(target, REST)
+            elif (
+                (top == "server" and _within(module, ["kms_client", "minikms", "wirejson"]))
+                or (top == "minikms" and _within(module, ["kms_client", "wirejson"]))
+                or (_within(module, REST) and _within(target, SIGNALING))
+                or (_within(module, SIGNALING) and _within(target, REST))
             ):
                 bad.add((module, target))
     return bad

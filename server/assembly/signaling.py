@@ -12,9 +12,10 @@ from starlette.routing import WebSocketRoute
 from server.events import install_event_sinks
 from server.media.bandwidth import Bandwidth
 from server.media.servers import MediaServers
+from server.rpc.bindings import SignalingConfig
 from server.rpc.connections import RpcRegistry, RpcTimings
 from server.rpc.endpoint import RpcEndpoint, openvidu_websocket
-from server.rpc.service import SignalingConfig, SignalingService
+from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.version import OPENVIDU_VERSION
 

@@ -8,7 +8,6 @@ subscribe to the camera's stream like to any other.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from server.core.enums import EndReason
@@ -18,9 +17,7 @@ from server.core.signaling import IpcamError
 from server.core.tokens import IpcamOptions
 from server.media.session import MediaError
 from server.rpc import protocol as p
-
-if TYPE_CHECKING:
-    from server.rpc.service import SignalingService
+from server.rpc.bindings import PeerBindings
 
 IPCAM = "IPCAM"
 
@@ -37,7 +34,7 @@ def _host_ip(uri: str) -> str | None:
 
 
 async def publish_ipcam(
-    service: SignalingService, session_id: str, options: IpcamOptions, data: str, record: bool
+    service: PeerBindings, session_id: str, options: IpcamOptions, data: str, record: bool
 ) -> Participant:
     """Join the camera, build its PlayerEndpoint chain and announce it. Raises ``SessionNotFound`` or
     ``IpcamError`` (the camera could not be played; nothing is left behind)."""
