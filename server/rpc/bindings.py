@@ -22,7 +22,7 @@ from server.core.sessions import Session
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate
 from server.media.picker import MediaServerPicker
-from server.media.session import MediaError, MediaSession, MediaTimeouts
+from server.media.session import MediaError, MediaListener, MediaSession, MediaTimeouts
 from server.rpc import protocol as p
 from server.rpc.connections import RpcConnection, RpcRegistry
 from server.rpc.replies import _answered_error
@@ -49,6 +49,9 @@ class SignalingConfig:
 
 
 Handler = Callable[[RpcConnection, p.Request], Awaitable[Any]]
+
+MediaFactory = Callable[[str, MediaServerPicker, MediaListener, MediaTimeouts], MediaSession]
+"""Makes a session's media (``MediaSession`` itself; a fake in the handlers' unit tests)."""
 
 
 class RecordingHooks(Protocol):
@@ -115,6 +118,7 @@ class PeerBindings:
     picker: MediaServerPicker
     registry: RpcRegistry
     config: SignalingConfig
+    media_factory: MediaFactory
     # (sessionId, connectionId) -> the participant's JSON-RPC session
     _rpc: dict[tuple[str, str], RpcConnection]
     _insecure: set[tuple[str, str]]
@@ -170,7 +174,7 @@ class PeerBindings:
     def _media(self, session: Session) -> MediaSession:
         media = session.media
         if not isinstance(media, MediaSession):
-            media = MediaSession(
+            media = self.media_factory(
                 session.session_id,
                 self.picker,
                 _SessionMediaListener(self, session.session_id),

@@ -20,8 +20,15 @@ from typing import Any
 
 from server.core.manager import SessionManager
 from server.media.picker import MediaServerPicker
+from server.media.session import MediaSession
 from server.rpc import protocol as p
-from server.rpc.bindings import SERVER_STOPPING_CLOSE_CODE, Handler, RecordingHooks, SignalingConfig
+from server.rpc.bindings import (
+    SERVER_STOPPING_CLOSE_CODE,
+    Handler,
+    MediaFactory,
+    RecordingHooks,
+    SignalingConfig,
+)
 from server.rpc.connections import RpcConnection, RpcRegistry, close_transport
 from server.rpc.filters import FilterHandlers
 from server.rpc.media_events import MediaServerEvents
@@ -42,11 +49,13 @@ class SignalingService(RoomHandlers, SubscribingHandlers, SignalHandlers, Filter
         picker: MediaServerPicker,
         registry: RpcRegistry,
         config: SignalingConfig,
+        media_factory: MediaFactory = MediaSession,
     ) -> None:
         self.manager = manager
         self.picker = picker
         self.registry = registry
         self.config = config
+        self.media_factory = media_factory
         # (sessionId, connectionId) -> the participant's JSON-RPC session
         self._rpc: dict[tuple[str, str], RpcConnection] = {}
         self._insecure: set[tuple[str, str]] = set()
