@@ -195,10 +195,6 @@ class WebRtcEndpoint:
         connection, element_id = self._require()
         await connection.invoke(element_id, "gatherCandidates", timeout=timeout)
 
-    async def connect_to(self, sink_id: str, timeout: float) -> None:
-        connection, element_id = self._require()
-        await connection.invoke(element_id, "connect", {"sink": sink_id}, timeout=timeout)
-
     async def release(self, timeout: float) -> None:
         self.released = True
         self._pending.clear()

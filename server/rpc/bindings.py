@@ -25,7 +25,7 @@ from server.media.picker import MediaServerPicker
 from server.media.session import MediaError, MediaListener, MediaSession, MediaTimeouts
 from server.rpc import protocol as p
 from server.rpc.connections import RpcConnection, RpcRegistry
-from server.rpc.replies import _answered_error
+from server.rpc.replies import answered_error
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class PeerBindings:
 
     @staticmethod
     def _media_error(exc: MediaError) -> p.RpcError:
-        return _answered_error(exc.code, exc.message)
+        return answered_error(exc.code, exc.message)
 
     def _bind(self, conn: RpcConnection, session: Session, participant: Participant) -> None:
         conn.session_id = session.session_id

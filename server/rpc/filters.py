@@ -12,7 +12,7 @@ from server.media.session import MediaError, MediaSession
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
-from server.rpc.replies import _listener_error
+from server.rpc.replies import listener_error
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class FilterHandlers(PeerBindings):
                 participant.connection_id, owner.connection_id, parsed.event_type
             )
         except MediaError as exc:
-            raise _listener_error(exc) from None
+            raise listener_error(exc) from None
         return {}
 
     async def remove_filter_event_listener(self, conn: RpcConnection, req: p.Request) -> Any:
@@ -161,5 +161,5 @@ class FilterHandlers(PeerBindings):
                 participant.connection_id, owner.connection_id, parsed.event_type
             )
         except MediaError as exc:
-            raise _listener_error(exc) from None
+            raise listener_error(exc) from None
         return {}

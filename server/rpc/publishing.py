@@ -12,7 +12,7 @@ from server.media.session import MediaError, MediaSession
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
-from server.rpc.replies import _answered_error, _Then
+from server.rpc.replies import AnswerThen, answered_error
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class PublishingHandlers(PeerBindings):
             options = participant.token.kurento_options
             allowed = options.allowed_filters if options is not None else ()
             if params.filter.type not in allowed:
-                raise _answered_error(
+                raise answered_error(
                     p.ErrorCode.FILTER_NOT_APPLIED,
                     f"Error applying filter for publishing user {participant.connection_id}. "
                     f"The token has no permissions to apply filter {params.filter.type}",
@@ -72,7 +72,7 @@ class PublishingHandlers(PeerBindings):
             raise self._media_error(exc) from None
         media.end_publish(participant.connection_id)
         if participant.publisher is not publisher:  # unpublished or evicted meanwhile
-            raise _answered_error(
+            raise answered_error(
                 p.ErrorCode.USER_NOT_STREAMING, "Stream was unpublished while being negotiated"
             )
         element = media.publishers.get(participant.connection_id)
@@ -90,12 +90,12 @@ class PublishingHandlers(PeerBindings):
             if self.recording is not None and participant.publisher is publisher:
                 await self.recording.stream_published(session, participant)
 
-        return _Then(result, announce)
+        return AnswerThen(result, announce)
 
     async def unpublish_video(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         if participant.publisher is None:
-            raise _answered_error(
+            raise answered_error(
                 p.ErrorCode.USER_NOT_STREAMING,
                 f"Participant '{participant.connection_id}' is not streaming media",
             )

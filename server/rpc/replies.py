@@ -13,27 +13,27 @@ from server.rpc import protocol as p
 
 
 @dataclass(slots=True)
-class _Then:
+class AnswerThen:
     """A result followed by an action done after the answer was sent (notifications, closing the socket)."""
 
     result: Any
     then: Callable[[], Awaitable[None]]
 
 
-def _answered_error(code: int, message: str) -> p.RpcError:
+def answered_error(code: int, message: str) -> p.RpcError:
     """An error the original answers through its transaction (``RpcNotificationService.sendErrorResponse``):
     Kurento injects the JSON-RPC session id into the error object, unlike errors thrown to the handler."""
     return p.RpcError(code, message, inject_session_id=True)
 
 
-def _not_streaming(session: Session, sender: str) -> p.RpcError:
-    return _answered_error(
+def not_streaming(session: Session, sender: str) -> p.RpcError:
+    return answered_error(
         p.ErrorCode.USER_NOT_STREAMING,
         f"User '{sender} not streaming media in session '{session.session_id}'",
     )
 
 
-def _listener_error(exc: MediaError) -> p.RpcError:
+def listener_error(exc: MediaError) -> p.RpcError:
     """add/removeFilterEventListener answer their errors with ``sendErrorResponse(..., new JsonObject(), e)``:
     the data is the text ``{}`` and the sessionId is injected."""
     return p.RpcError(exc.code, exc.message, data="{}", inject_session_id=True)

@@ -17,7 +17,7 @@ from server.rpc import protocol as p
 from server.rpc.bindings import EVICT_CLOSE_CODE, LEAVE_CLOSE_CODE
 from server.rpc.connections import RpcConnection, close_transport
 from server.rpc.publishing import PublishingHandlers
-from server.rpc.replies import _answered_error, _Then
+from server.rpc.replies import AnswerThen, answered_error
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class RoomHandlers(PublishingHandlers):
             # onParticipantLeft returns before answering when the RECORDER leaves: no answer, socket closed.
             await close_socket()
             raise p.NoResponse()
-        return _Then({}, close_socket)
+        return AnswerThen({}, close_socket)
 
     async def _release_media(self, session: Session, participant: Participant) -> None:
         if self.recording is not None and participant.publisher is not None:
@@ -190,7 +190,7 @@ class RoomHandlers(PublishingHandlers):
         params = p.ConnectionIdParams.parse(p.Params(req.method, req.params))
         target = session.participants.get(params.connection_id)
         if target is None:
-            raise _answered_error(
+            raise answered_error(
                 p.ErrorCode.USER_NOT_FOUND, "Connection not found when calling 'forceDisconnect'"
             )
         await self.evict(session, target, EndReason.FORCE_DISCONNECT_BY_USER, moderator=(conn, req))

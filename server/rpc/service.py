@@ -32,7 +32,7 @@ from server.rpc.bindings import (
 from server.rpc.connections import RpcConnection, RpcRegistry, close_transport
 from server.rpc.filters import FilterHandlers
 from server.rpc.media_events import MediaServerEvents
-from server.rpc.replies import _Then
+from server.rpc.replies import AnswerThen
 from server.rpc.room import RoomHandlers
 from server.rpc.signals import SignalHandlers
 from server.rpc.subscribing import SubscribingHandlers
@@ -109,7 +109,7 @@ class SignalingService(RoomHandlers, SubscribingHandlers, SignalHandlers, Filter
                 self.on_outcome(method, None)
                 return
             result = await handler(conn, req)
-            if isinstance(result, _Then):
+            if isinstance(result, AnswerThen):
                 after = result.then
                 result = result.result
         except p.NoResponse:

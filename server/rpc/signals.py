@@ -14,7 +14,7 @@ from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
 from server.rpc.ipcam import publish_ipcam
-from server.rpc.replies import _answered_error
+from server.rpc.replies import answered_error
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class SignalHandlers(PeerBindings):
         params.string("connectionId")
         if req.method == "subscribeToSpeechToText":
             params.string("lang")
-        raise _answered_error(
+        raise answered_error(
             p.ErrorCode.WRONG_OPENVIDU_EDITION, "Speech To Text requires OpenVidu Pro/Enterprise edition"
         )
 

@@ -15,7 +15,7 @@ from server.media.session import MediaError, MediaSession
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
-from server.rpc.replies import _answered_error, _not_streaming
+from server.rpc.replies import answered_error, not_streaming
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,11 @@ class SubscribingHandlers(PeerBindings):
         sender = connection_id_of_stream(stream_id)
         owner = session.participants.get(sender)
         if owner is None:
-            raise _answered_error(
+            raise answered_error(
                 p.ErrorCode.USER_NOT_FOUND, f"User '{sender} not found in session '{session.session_id}'"
             )
         if owner.publisher is None:
-            raise _not_streaming(session, sender)
+            raise not_streaming(session, sender)
         return owner
 
     @staticmethod
@@ -49,15 +49,15 @@ class SubscribingHandlers(PeerBindings):
         params = p.ReceiveVideoFromParams.parse(p.Params(req.method, req.params))
         owner = self._sender_of(session, params.sender)
         if owner.connection_id == participant.connection_id:
-            raise _answered_error(p.ErrorCode.USER_NOT_STREAMING, "Can loopback only when publishing media")
+            raise answered_error(p.ErrorCode.USER_NOT_STREAMING, "Can loopback only when publishing media")
         if params.sdp_offer is None:
-            raise _answered_error(
+            raise answered_error(
                 p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported"
             )
         media = self._media(session)
         await media.wait_published(owner.connection_id)
         if owner.publisher is None or owner.publisher.stream_id != params.sender:
-            raise _not_streaming(session, owner.connection_id)
+            raise not_streaming(session, owner.connection_id)
         stream_id = owner.publisher.stream_id
         try:
             answer = await media.subscribe(
@@ -134,9 +134,9 @@ class SubscribingHandlers(PeerBindings):
                 return {"sdpAnswer": answer, "id": own.stream_id, "createdAt": own.created_at}
             owner = self._sender_of(session, params.stream)
             if owner.publisher is None or owner.publisher.stream_id != params.stream:
-                raise _not_streaming(session, owner.connection_id)
+                raise not_streaming(session, owner.connection_id)
             if params.sdp_offer is None:
-                raise _answered_error(
+                raise answered_error(
                     p.ErrorCode.MEDIA_SDP, "Server-generated subscriber offers are not supported"
                 )
             answer = await media.subscribe(
