@@ -72,9 +72,10 @@ class _Component:
         await self.composed.close()
 
 
-def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
+def install_recording(
+    app: Starlette, runtime: Runtime, service: SignalingService, media: MediaServers
+) -> RecordingManager:
     settings = runtime.settings
-    service: SignalingService = app.state.signaling
     composed = ComposedRecorders(settings, runtime.public_urls.final_url)
     timeout = settings.openvidu_recording_media_timeout
 
@@ -105,7 +106,7 @@ def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
         SignalingNotifier(service),
     )
     service.recording = manager
-    runtime.add_component(_Component(manager, composed, settings, getattr(app.state, "media_servers", None)))
+    runtime.add_component(_Component(manager, composed, settings, media))
     app.state.recordings = manager
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
     return manager
