@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
 
 from starlette.responses import Response
 
+from server.core.clock import now_ms
 from server.core.serialize import dumps
 from server.http.errors import framework_body
 
 JSON = "application/json"
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def error_response(status: int, message: str, path: str) -> Response:
     """``generateErrorResponse``: ``{timestamp (epoch ms), status, error, message, path}``."""
     body = {
-        "timestamp": _now_ms(),
+        "timestamp": now_ms(),
         "status": status,
         "error": HTTPStatus(status).phrase,
         "message": message,

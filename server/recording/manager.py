@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from server.core.clock import now_ms
 from server.core.enums import EndReason, MediaMode, RecordingMode, final_reason
 from server.core.events import (
     Event,
@@ -34,10 +34,6 @@ from server.recording.recorder import Recorder, RecorderError, StreamSource
 from server.recording.store import RecordingStore
 
 log = logging.getLogger(__name__)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Notifier(Protocol):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import wirejson
-from server.rpc.errors import ErrorCode, RpcError
+from server.core.errors import ErrorCode
+from server.rpc.errors import RpcError
 
 JSONRPC_VERSION = "2.0"
 # Interval a first ping without "interval" is assumed to announce (Kurento PingWatchdogManager).

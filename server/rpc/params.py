@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import wirejson
-from server.rpc.errors import ErrorCode, RpcError, missing_param
+from server.core.errors import ErrorCode
+from server.rpc.errors import RpcError, missing_param
 from server.rpc.framing import (
     dumps,
 )

@@ -16,9 +16,9 @@ parameters) and :mod:`.notifications` (spec §3 messages).
 
 from __future__ import annotations
 
+from server.core.errors import ErrorCode
 from server.rpc.errors import (
     VERSION_HINT,
-    ErrorCode,
     NoResponse,
     RpcError,
     missing_param,
