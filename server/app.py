@@ -15,22 +15,17 @@ from starlette.routing import BaseRoute, Match, Route
 from server.api import cdr, certificate, config, files, health, recordings, sessions, tokens
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
-from server.api232.install import install_api232_pro
 from server.api232.routes import api232_routes
-from server.cluster.install import install_pro
+from server.assembly import assemble
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
-from server.inspector.install import install_inspector
-from server.observability.install import install_metrics
 from server.observability.rest import RestMetricsMiddleware
-from server.recording.install import install_recording
-from server.rpc.install import install_signaling
 from server.runtime import Runtime
 from server.settings import Settings
 
 
 def rest_routes() -> list[BaseRoute]:
-    """The OpenVidu 2.10/2.11 REST surface (the Pro routes are added by :mod:`server.cluster.install`)."""
+    """The OpenVidu 2.10/2.11 REST surface (the Pro routes are added by :mod:`server.assembly.pro`)."""
     return [
         Route("/api/tokens", tokens.create_token, methods=["POST"]),  # the hottest path first
         Route("/api/sessions", sessions.create_session, methods=["POST"]),
@@ -120,9 +115,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    install_signaling(app, rt)
-    install_recording(app, rt)
-    install_inspector(app, install_pro(app, rt))
-    install_api232_pro(app, rt)
-    install_metrics(app, rt)
+    assemble(app, rt)
     return app

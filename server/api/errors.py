@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from http import HTTPStatus
 
 from starlette.responses import Response
 
+from server.core.clock import now_ms
 from server.core.serialize import dumps
+from server.http.errors import framework_body
 
 JSON = "application/json"
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def error_response(status: int, message: str, path: str) -> Response:
     """``generateErrorResponse``: ``{timestamp (epoch ms), status, error, message, path}``."""
     body = {
-        "timestamp": _now_ms(),
+        "timestamp": now_ms(),
         "status": status,
         "error": HTTPStatus(status).phrase,
         "message": message,
@@ -32,24 +28,6 @@ def error_response(status: int, message: str, path: str) -> Response:
 def bare(status: int) -> Response:
     """A status with no body at all (``new ResponseEntity<>(status)``)."""
     return Response(status_code=status)
-
-
-def spring_timestamp() -> str:
-    """Spring Boot 2.1 error timestamp, e.g. ``2019-07-29T10:11:12.345+0000``."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
-
-
-def framework_body(status: int, message: str, path: str) -> bytes:
-    return dumps(
-        {
-            "timestamp": spring_timestamp(),
-            "status": status,
-            "error": HTTPStatus(status).phrase,
-            "message": message,
-            "path": path,
-        }
-    )
 
 
 def framework_error(status: int, message: str, path: str) -> Response:

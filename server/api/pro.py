@@ -23,9 +23,9 @@ from server.api.errors import JSON, bare, error_response
 from server.cluster.placement import ClusterPicker, hosting_server
 from server.cluster.serialize import kurento_info, media_server_json
 from server.core.serialize import dumps, session_json
+from server.core.signaling import RestSignaling
 from server.media.servers import MediaServers
 from server.restart import Restarter, RestartRejected, persist_restart, validate_restart
-from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
 from server.stats.gatherer import StatsGatherer
@@ -42,7 +42,7 @@ class ProState:
 
     runtime: Runtime
     media: MediaServers
-    signaling: SignalingService
+    signaling: RestSignaling
     picker: ClusterPicker
     stats: StatsGatherer
     restarter: Restarter

@@ -8,7 +8,6 @@ and the statuses used are ``running``, ``waiting-idle-to-terminate``, ``terminat
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +30,12 @@ from server.api.errors import JSON, bare, error_response
 from server.api232.serialize import session_json
 from server.cluster.placement import hosting_server
 from server.cluster.serialize import kurento_info
+from server.core.clock import now_ms
 from server.core.events import Event, SessionDestroyed
 from server.core.events_232 import MediaNodeStatusChanged, NodeCrashed, NodeRecovered
 from server.core.serialize import dumps
+from server.core.signaling import RestSignaling
 from server.media.servers import MediaServers
-from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
 
@@ -48,10 +48,6 @@ STRATEGIES = ("now", "if-no-sessions", "when-no-sessions")
 # PATCH transitions of an on-premises node (launching/canceled belong to nodes the server launches itself)
 TRANSITIONS = {RUNNING: (WAITING, TERMINATING), WAITING: (RUNNING, TERMINATING)}
 STATUSES = ("launching", "canceled", RUNNING, WAITING, TERMINATING, TERMINATED, "failed")
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass
@@ -67,7 +63,7 @@ class MediaNodes:
 
     runtime: Runtime
     media: MediaServers
-    signaling: SignalingService
+    signaling: RestSignaling
     load_of: Callable[[str], float]
     infos: dict[str, NodeInfo] = field(default_factory=dict)
     crashed: set[str] = field(default_factory=set)

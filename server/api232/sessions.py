@@ -18,8 +18,8 @@ from server.core.manager import Outcome, SessionConflict, SessionNotFound
 from server.core.participants import Participant
 from server.core.serialize import dumps
 from server.core.sessions import Session
+from server.core.signaling import IpcamError
 from server.core.tokens import IpcamOptions
-from server.rpc.ipcam import IpcamError, publish_ipcam
 from server.runtime import runtime_of
 
 API = "/openvidu/api"
@@ -111,7 +111,7 @@ async def _ipcam_connection(request: Request, session: Session, spec: Connection
         spec.rtsp_uri, spec.adaptative_bitrate, spec.only_play_with_subscribers, spec.network_cache
     )
     try:
-        participant = await publish_ipcam(signaling, session.session_id, options, spec.data, spec.record)
+        participant = await signaling.publish_ipcam(session.session_id, options, spec.data, spec.record)
     except SessionNotFound:
         return bare(404)
     except IpcamError as exc:

@@ -10,15 +10,16 @@ The manager keeps the bookkeeping and publishes the events.
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
+from server.core.clock import now_ms
 from server.core.connections import ConnectionsMixin
 from server.core.connections import SessionNotFound as SessionNotFound
 from server.core.enums import EndReason, OpenViduRole, final_reason
+from server.core.errors import ErrorCode, OpenViduError
 from server.core.events import (
     INBOUND,
     OUTBOUND,
@@ -50,10 +51,6 @@ from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionPr
 from server.core.tokens import KurentoOptions, Token, new_token
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class Outcome(Enum):
     """Result of a REST eviction/unpublish: the statuses 204/404/400 of spec §3.5/§3.6."""
 
@@ -66,17 +63,10 @@ class SessionConflict(Exception):
     """``customSessionId`` already in use."""
 
 
-class JoinError(Exception):
+class JoinError(OpenViduError):
     """A join refused; ``code`` is the OpenVidu JSON-RPC error code (spec signaling §4)."""
 
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
-
-USER_UNAUTHORIZED_ERROR_CODE = 401
-ROOM_CLOSED_ERROR_CODE = 203
 UNAUTHORIZED_JOIN_MESSAGE = "Unable to join room. The user is not authorized"
 
 
@@ -233,9 +223,9 @@ class SessionManager(ConnectionsMixin):
         if session is None and insecure:
             session = self.create_session(replace(INSECURE_SESSION_PROPERTIES, custom_session_id=session_id))
         if session is None:
-            raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
+            raise JoinError(ErrorCode.USER_UNAUTHORIZED, UNAUTHORIZED_JOIN_MESSAGE)
         if session.closing:
-            raise JoinError(ROOM_CLOSED_ERROR_CODE, f"'{session_id}' is trying to be closed")
+            raise JoinError(ErrorCode.ROOM_CLOSED, f"'{session_id}' is trying to be closed")
         if insecure:
             used = new_token(
                 self.config.ws_url, session_id, OpenViduRole.PUBLISHER, "", None, self.config.version
@@ -243,7 +233,7 @@ class SessionManager(ConnectionsMixin):
         else:
             found = session.tokens.pop(token, None)
             if found is None:
-                raise JoinError(USER_UNAUTHORIZED_ERROR_CODE, UNAUTHORIZED_JOIN_MESSAGE)
+                raise JoinError(ErrorCode.USER_UNAUTHORIZED, UNAUTHORIZED_JOIN_MESSAGE)
             used = found
         generate = new_connection_id_232 if is_232_id(session.session_id) else new_connection_id
         if recorder and insecure:

@@ -4,7 +4,7 @@ connections), participants and the active flag."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from server.core.enums import MediaMode, OutputMode, RecordingLayout, RecordingMode
 from server.core.participants import Participant
@@ -47,6 +47,15 @@ class SessionProperties:
 INSECURE_SESSION_PROPERTIES = SessionProperties(recording_mode=RecordingMode.ALWAYS)
 
 
+class SessionMedia(Protocol):
+    """What the core knows of a session's media (the media layer's ``MediaSession``): its hosting server."""
+
+    @property
+    def server_id(self) -> str | None:
+        """The id of the media server hosting the session's pipeline (None before it is made)."""
+        ...
+
+
 @dataclass(slots=True, eq=False)
 class Session:
     """One OpenVidu session.
@@ -65,7 +74,7 @@ class Session:
     broadcasting: bool = False
     closing: bool = False
     media_server_id: str | None = None
-    media: Any = None
+    media: SessionMedia | None = None
     json_head: bytes = field(default=b"", repr=False)
     """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
     json_cache_232: tuple[str | None, bytes, bytes] | None = field(default=None, repr=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.api.errors import framework_body
+from server.http.errors import framework_body
 
 USER = "OPENVIDUAPP"
 REALM_CHALLENGE = b'Basic realm="Realm"'

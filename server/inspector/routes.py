@@ -34,7 +34,6 @@ from server.inspector.feed import LiveFeed
 from server.inspector.history import read_history
 from server.inspector.snapshot import Snapshotter
 from server.restart import RESTARTABLE
-from server.rpc import protocol as p
 from server.settings.kinds import BoolKind, EnumKind, IntKind, ListKind, SecondsKind
 
 PREFIX = "/inspector"
@@ -214,7 +213,7 @@ async def send_signal(request: Request) -> Response:
         return error_response(406, f"Session {session.session_id} has no participants", path)
     # As OpenVidu 2.12+ signals from the server: no "from", type "signal[:<type>]".
     full_type = f"signal:{signal_type}" if signal_type else "signal"
-    await state.pro.signaling.send_to(session.session_id, recipients, p.signal(data, None, full_type))
+    await state.pro.signaling.send_rest_signal(session.session_id, recipients, full_type, data)
     return _json({"recipients": recipients, "type": full_type})
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from kms_client.errors import KmsError
 from kms_client.events import wire_event_name
 from kms_client.protocol import EventNotification
 from kms_client.structs import IceCandidate, from_wire_value
+from server.core.clock import now_ms
 from server.core.participants import EndpointStats
 from server.media.bandwidth import Bandwidth
 
@@ -113,7 +113,7 @@ class WebRtcEndpoint:
     ) -> None:
         self.connection = connection
         self.stats.webrtc_endpoint_name = self.name
-        self.created_ms = int(time.time() * 1000)
+        self.created_ms = now_ms()
         self.element_id = await connection.create(
             "WebRtcEndpoint", {"mediaPipeline": pipeline_id}, timeout=timeout
         )
@@ -176,7 +176,7 @@ class WebRtcEndpoint:
     def _stats_event(self, event: EventNotification) -> None:
         entry = {k: v for k, v in event.data.items() if k not in STATS_DROPPED_KEYS}
         entry.setdefault("type", event.type)
-        now = int(time.time() * 1000)
+        now = now_ms()
         entry["timestamp"] = now
         entry["msSinceEndpointCreation"] = now - self.created_ms
         if entry.get("type") in ("NewCandidatePairSelected",):
@@ -194,10 +194,6 @@ class WebRtcEndpoint:
     async def gather_candidates(self, timeout: float) -> None:
         connection, element_id = self._require()
         await connection.invoke(element_id, "gatherCandidates", timeout=timeout)
-
-    async def connect_to(self, sink_id: str, timeout: float) -> None:
-        connection, element_id = self._require()
-        await connection.invoke(element_id, "connect", {"sink": sink_id}, timeout=timeout)
 
     async def release(self, timeout: float) -> None:
         self.released = True

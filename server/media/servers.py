@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from kms_client.errors import KmsError
 from kms_client.lifecycle import LifecycleEvent, ReconnectedEmpty, Unreachable
 from kms_client.pool import KmsPool, MediaServer
-from server.cluster.embedded import EMBEDDED, EmbeddedMediaServer, hand_over, handed_over
+from server.media.embedded import EMBEDDED, EmbeddedMediaServer, hand_over, handed_over
 from server.media.picker import FirstConnectedPicker, MediaServerChoice, MediaServerPicker
 from server.settings import Settings
 

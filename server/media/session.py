@@ -20,6 +20,7 @@ from kms_client.connection import KmsConnection
 from kms_client.errors import KmsError
 from kms_client.events import wire_event_name
 from kms_client.protocol import EventNotification
+from server.core.errors import ErrorCode, OpenViduError
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate, WebRtcEndpoint
 from server.media.picker import MediaServerChoice, MediaServerPicker
@@ -61,24 +62,8 @@ class MediaListener(Protocol):
     ) -> None: ...
 
 
-class MediaError(Exception):
+class MediaError(OpenViduError):
     """A media-server failure, with the OpenVidu error code the caller should answer."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-# OpenVidu error codes used here (OpenViduException.Code)
-ROOM_CANNOT_BE_CREATED = 204
-MEDIA_SDP = 302
-MEDIA_ENDPOINT = 303
-MEDIA_WEBRTC_ENDPOINT = 304
-USER_NOT_STREAMING = 105
-EXISTING_FILTER_ALREADY_APPLIED = 405
-FILTER_NOT_APPLIED = 406
-FILTER_EVENT_LISTENER_NOT_FOUND = 407
 
 
 @dataclass(slots=True)
@@ -171,7 +156,7 @@ class MediaSession:
             except Exception as exc:
                 self.pipeline_id = None
                 raise MediaError(
-                    ROOM_CANNOT_BE_CREATED,
+                    ErrorCode.ROOM_CANNOT_BE_CREATED,
                     f"Unable to create media pipeline for session {self.session_id}: {exc}",
                 ) from exc
 
@@ -183,7 +168,9 @@ class MediaSession:
 
     def _require_pipeline(self) -> tuple[KmsConnection, str]:
         if self.choice is None or self.pipeline_id is None or self.closed:
-            raise MediaError(ROOM_CANNOT_BE_CREATED, f"Session {self.session_id} has no media pipeline")
+            raise MediaError(
+                ErrorCode.ROOM_CANNOT_BE_CREATED, f"Session {self.session_id} has no media pipeline"
+            )
         return self.choice.connection, self.pipeline_id
 
     # --- endpoints and candidates ------------------------------------------------------------
@@ -288,7 +275,7 @@ class MediaSession:
             raise
         except KmsError as exc:
             await self._discard_publisher_parts(endpoint, passthrough_id)
-            code = MEDIA_SDP if endpoint.element_id is not None else MEDIA_WEBRTC_ENDPOINT
+            code = ErrorCode.MEDIA_SDP if endpoint.element_id is not None else ErrorCode.MEDIA_WEBRTC_ENDPOINT
             raise MediaError(code, f"Error publishing {stream_id}: {exc}") from exc
         self.publishers[connection_id] = media
         self._watch(endpoint)
@@ -315,7 +302,7 @@ class MediaSession:
                 if object_id is not None:
                     await self._release(object_id)
             raise MediaError(
-                MEDIA_WEBRTC_ENDPOINT, f"Error publishing {stream_id} from {uri}: {exc}"
+                ErrorCode.MEDIA_WEBRTC_ENDPOINT, f"Error publishing {stream_id} from {uri}: {exc}"
             ) from exc
         endpoint = WebRtcEndpoint(stream_id)  # never created: the player is the source
         self.publishers[connection_id] = PublisherMedia(
@@ -345,7 +332,7 @@ class MediaSession:
         conn, pipeline = self._require_pipeline()
         media = self.publishers.get(connection_id)
         if media is None:
-            raise MediaError(USER_NOT_STREAMING, f"Participant {connection_id} is not streaming")
+            raise MediaError(ErrorCode.USER_NOT_STREAMING, f"Participant {connection_id} is not streaming")
         old = media.endpoint
         self._endpoints.pop((connection_id, connection_id), None)
         endpoint = self._endpoint(connection_id, connection_id)
@@ -359,7 +346,7 @@ class MediaSession:
             answer = await endpoint.process_offer(sdp_offer, t.element)
             await endpoint.gather_candidates(t.call)
         except KmsError as exc:
-            raise MediaError(MEDIA_SDP, f"Error reconnecting {media.stream_id}: {exc}") from exc
+            raise MediaError(ErrorCode.MEDIA_SDP, f"Error reconnecting {media.stream_id}: {exc}") from exc
         return answer
 
     async def unpublish(self, connection_id: str) -> list[str]:
@@ -391,7 +378,7 @@ class MediaSession:
         conn, pipeline = self._require_pipeline()
         media = self.publishers.get(publisher_id)
         if media is None:
-            raise MediaError(USER_NOT_STREAMING, f"User {publisher_id} is not streaming media")
+            raise MediaError(ErrorCode.USER_NOT_STREAMING, f"User {publisher_id} is not streaming media")
         key = (subscriber_id, publisher_id)
         endpoint = self._endpoint(subscriber_id, publisher_id)
         if endpoint.element_id is not None:  # a second subscription replaces the first
@@ -411,11 +398,11 @@ class MediaSession:
                 del self._endpoints[key]
             await endpoint.release(t.release)
             raise MediaError(
-                MEDIA_SDP, f"Error subscribing {subscriber_id} to {media.stream_id}: {exc}"
+                ErrorCode.MEDIA_SDP, f"Error subscribing {subscriber_id} to {media.stream_id}: {exc}"
             ) from exc
         if self.publishers.get(publisher_id) is not media:  # unpublished meanwhile
             await endpoint.release(t.release)
-            raise MediaError(USER_NOT_STREAMING, f"User {publisher_id} is not streaming media")
+            raise MediaError(ErrorCode.USER_NOT_STREAMING, f"User {publisher_id} is not streaming media")
         self._watch(endpoint)
         return answer
 
@@ -473,7 +460,7 @@ class MediaSession:
             )
         except KmsError as exc:
             raise MediaError(
-                FILTER_NOT_APPLIED,
+                ErrorCode.FILTER_NOT_APPLIED,
                 f"Error applying filter for publisher: {filter_type} is not available ({exc})",
             ) from exc
         return FilterElement(filter_type, options, element_id)
@@ -481,7 +468,7 @@ class MediaSession:
     def _publisher(self, connection_id: str) -> PublisherMedia:
         media = self.publishers.get(connection_id)
         if media is None:
-            raise MediaError(USER_NOT_STREAMING, f"User {connection_id} is not streaming media")
+            raise MediaError(ErrorCode.USER_NOT_STREAMING, f"User {connection_id} is not streaming media")
         return media
 
     async def apply_filter(
@@ -491,7 +478,7 @@ class MediaSession:
         media = self._publisher(connection_id)
         if media.filter is not None:
             raise MediaError(
-                EXISTING_FILTER_ALREADY_APPLIED,
+                ErrorCode.EXISTING_FILTER_ALREADY_APPLIED,
                 f"Filter already exists for stream {media.stream_id}. Remove it before applying a new one",
             )
         element = await self._create_filter(conn, pipeline, filter_type, options)
@@ -510,7 +497,9 @@ class MediaSession:
                 await conn.invoke(
                     source, "connect", {"sink": media.passthrough_id}, timeout=self.timeouts.call
                 )
-            raise MediaError(FILTER_NOT_APPLIED, f"Error applying filter {filter_type}: {exc}") from exc
+            raise MediaError(
+                ErrorCode.FILTER_NOT_APPLIED, f"Error applying filter {filter_type}: {exc}"
+            ) from exc
         return element
 
     async def remove_filter(self, connection_id: str) -> None:
@@ -518,7 +507,7 @@ class MediaSession:
         media = self._publisher(connection_id)
         element = media.filter
         if element is None:
-            raise MediaError(FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
+            raise MediaError(ErrorCode.FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
         media.filter = None
         source = media.endpoint.element_id
         with contextlib.suppress(KmsError):
@@ -533,7 +522,7 @@ class MediaSession:
                     source, "connect", {"sink": media.passthrough_id}, timeout=self.timeouts.call
                 )
             except KmsError as exc:
-                raise MediaError(FILTER_NOT_APPLIED, f"Error removing filter: {exc}") from exc
+                raise MediaError(ErrorCode.FILTER_NOT_APPLIED, f"Error removing filter: {exc}") from exc
 
     async def exec_filter_method(
         self, connection_id: str, method: str, params: dict[str, Any]
@@ -542,11 +531,13 @@ class MediaSession:
         media = self._publisher(connection_id)
         element = media.filter
         if element is None:
-            raise MediaError(FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
+            raise MediaError(ErrorCode.FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
         try:
             await conn.invoke(element.element_id, method, params, timeout=self.timeouts.call)
         except KmsError as exc:
-            raise MediaError(FILTER_NOT_APPLIED, f"Error executing filter method {method}: {exc}") from exc
+            raise MediaError(
+                ErrorCode.FILTER_NOT_APPLIED, f"Error executing filter method {method}: {exc}"
+            ) from exc
         element.last_exec = (method, params)
         return element
 
@@ -555,7 +546,7 @@ class MediaSession:
         media = self._publisher(publisher_id)
         element = media.filter
         if element is None:
-            raise MediaError(FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
+            raise MediaError(ErrorCode.FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
         listener = element.listeners.get(event_type)
         if listener is None:
 
@@ -583,7 +574,7 @@ class MediaSession:
                 )
             except KmsError as exc:
                 raise MediaError(
-                    FILTER_EVENT_LISTENER_NOT_FOUND,
+                    ErrorCode.FILTER_EVENT_LISTENER_NOT_FOUND,
                     f"Request to addFilterEventListener to stream {media.stream_id} gone wrong: {exc}",
                 ) from exc
             listener = FilterListener(sub_id, on_event)
@@ -595,11 +586,11 @@ class MediaSession:
         media = self._publisher(publisher_id)
         element = media.filter
         if element is None:
-            raise MediaError(FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
+            raise MediaError(ErrorCode.FILTER_NOT_APPLIED, f"Stream {media.stream_id} has no filter applied")
         listener = element.listeners.get(event_type)
         if listener is None or subscriber_id not in listener.recipients:
             raise MediaError(
-                FILTER_EVENT_LISTENER_NOT_FOUND,
+                ErrorCode.FILTER_EVENT_LISTENER_NOT_FOUND,
                 f"No filter event listener {event_type} for stream {media.stream_id}",
             )
         listener.recipients.discard(subscriber_id)

@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 
 from kms_client.connection import KmsConnection
@@ -25,6 +24,7 @@ from kms_client.errors import KmsError
 from kms_client.events import ErrorEvent
 from kms_client.events import Recording as RecordingEvent
 from kms_client.objects import MediaPipeline
+from server.core.clock import now_ms
 from server.recording.local import missing_programs
 from server.settings import Settings, SettingsError
 
@@ -70,7 +70,7 @@ def check_recording_settings(settings: Settings) -> None:
 
 async def check_media_server_writes(connection: KmsConnection, folder: Path, timeout: float) -> None:
     """Check 3 for one media server; raises RecordingCheckError when it has no permission."""
-    name = f"{TEST_FOLDER_PREFIX}{time.time_ns() // 1_000_000}"
+    name = f"{TEST_FOLDER_PREFIX}{now_ms()}"
     target = folder / name
     pipeline = MediaPipeline(connection, await connection.create("MediaPipeline", {}))
     try:

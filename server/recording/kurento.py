@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from kms_client.errors import KmsError
 from kms_client.events import Recording as RecordingEvent
 from kms_client.events import Stopped
 from kms_client.objects import Composite, HubPort, MediaPipeline, PassThrough, RecorderEndpoint
+from server.core.clock import now_ms
 from server.media.session import MediaSession
 from server.recording.model import Recording, Status
 from server.recording.recorder import RecorderError, StreamSource
@@ -27,10 +27,6 @@ from server.recording.store import STREAM_PREFIX, chmod_tree, write_json_atomic
 from server.recording.zipper import finish_individual
 
 log = logging.getLogger(__name__)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def profile_for(source: StreamSource, want_audio: bool, want_video: bool) -> tuple[str, bool, bool] | None:

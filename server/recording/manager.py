@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from server.core.clock import now_ms
 from server.core.enums import EndReason, MediaMode, OutputMode, RecordingMode, final_reason
 from server.core.events import (
     Event,
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 ID_SEPARATOR_232 = "~"
 """``<sessionId>~1``: the id of a second recording of a session in 2.16+ (2.11: ``<sessionId>-1``)."""
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Notifier(Protocol):

@@ -13,18 +13,13 @@ from urllib.parse import urlsplit
 from server.core.enums import EndReason
 from server.core.ids import new_ipcam_id
 from server.core.participants import MediaOptions, Participant
+from server.core.signaling import IpcamError
 from server.core.tokens import IpcamOptions
 from server.media.session import MediaError
 from server.rpc import protocol as p
-from server.rpc.service import SignalingService
+from server.rpc.bindings import PeerBindings
 
 IPCAM = "IPCAM"
-
-
-class IpcamError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _host_ip(uri: str) -> str | None:
@@ -39,7 +34,7 @@ def _host_ip(uri: str) -> str | None:
 
 
 async def publish_ipcam(
-    service: SignalingService, session_id: str, options: IpcamOptions, data: str, record: bool
+    service: PeerBindings, session_id: str, options: IpcamOptions, data: str, record: bool
 ) -> Participant:
     """Join the camera, build its PlayerEndpoint chain and announce it. Raises ``SessionNotFound`` or
     ``IpcamError`` (the camera could not be played; nothing is left behind)."""

@@ -13,9 +13,9 @@ import socket
 
 import uvicorn
 
-from server.cluster.embedded import server_stopping
 from server.core.enums import EndReason
 from server.http.limits import count_accept_failures, count_per_connection_warnings
+from server.media.embedded import server_stopping
 from server.reexec import abort_idle_http
 from server.runtime import Runtime
 

@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from server.core.clock import now_ms
 from server.stats.host import HostSample, HostSampler
 from server.stats.metrics import StatsMetrics
 
@@ -95,7 +95,7 @@ class StatsGatherer:
                 continue
             record = {
                 "elastic_type": "webrtcStats",
-                "timestamp": int(time.time() * 1000),
+                "timestamp": now_ms(),
                 "endpoints": endpoints,
             }
             self.webrtc_history.append(record)

@@ -8,6 +8,8 @@ from typing import Any
 
 import psutil
 
+from server.core.clock import now_ms
+
 
 @dataclass(frozen=True, slots=True)
 class HostSample:
@@ -43,7 +45,7 @@ class HostSampler:
         elapsed = max(now - last_t, 1e-6)
         self._last_net = (now, counters.bytes_sent, counters.bytes_recv)
         return HostSample(
-            timestamp=int(time.time() * 1000),
+            timestamp=now_ms(),
             cpu=float(cpu),
             mem_total=int(mem.total),
             mem_used=int(mem.total - mem.available),

@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, ProcessCollector, generate_latest
 
+from server.core.clock import now_ms
 from server.stats.host import HostSample
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -51,7 +51,7 @@ class StatsMetrics:
 
     def observe_webrtc(self, endpoints: list[dict[str, Any]]) -> None:
         self.endpoints.set(len(endpoints))
-        self.samples.labels("webrtc").set(int(time.time() * 1000))
+        self.samples.labels("webrtc").set(now_ms())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -25,7 +25,7 @@ async def _endpoint_stats(
         return {
             "sessionId": session.session_id,
             "endpoint": name,
-            "mediaServer": getattr(session.media, "server_id", None),
+            "mediaServer": session.media.server_id if session.media is not None else None,
             "stats": stats if isinstance(stats, dict) else {},
         }
     return None

@@ -170,13 +170,6 @@ def test_reconnect_stream_variants() -> None:
     assert old.sdp == "o" and new.sdp == "x" and new.sdp_offer is None
 
 
-def test_metadata_join() -> None:
-    assert p.full_metadata('{"n":"ann"}', "srv") == '{"n":"ann"}%/%srv'
-    assert p.full_metadata("", "srv") == "srv"
-    assert p.full_metadata("cli", "") == "cli"
-    assert p.full_metadata("", "") == ""
-
-
 def test_stream_property_changed_reserialization() -> None:
     assert p.reserialize_property_value(True) == "true"
     dims = p.reserialize_property_value('{"width":640,"height":480}')

@@ -5,17 +5,21 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from server.api.pro import ProState
 from server.api232 import media_nodes, restart
 from server.api232.media_nodes import MediaNodes
+from server.core.signaling import RestSignaling
+from server.media.servers import MediaServers
 from server.runtime import Runtime
 
 NODES = media_nodes.PATH
 NODE = NODES + "/{node_id}"
 
 
-def install_api232_pro(app: Starlette, runtime: Runtime) -> MediaNodes:
-    pro = app.state.pro
-    nodes = MediaNodes(runtime, app.state.media_servers, app.state.signaling, pro.picker.load_of)
+def install_api232_pro(
+    app: Starlette, runtime: Runtime, media: MediaServers, signaling: RestSignaling, pro: ProState
+) -> MediaNodes:
+    nodes = MediaNodes(runtime, media, signaling, pro.picker.load_of)
     runtime.bus.subscribe(nodes.on_event, "media-nodes")
     nodes.media.pool.add_listener(nodes.on_pool_notice)
     app.state.media_nodes = nodes

@@ -1,11 +1,13 @@
 """Wire the Pro part into the app: cluster placement, load sampling, stats gathering, restart and the Pro routes.
 
-Runs after :func:`server.rpc.install.install_signaling` (it needs the media servers and the signaling service).
+Runs after :func:`server.assembly.signaling.install_signaling` (it needs the media servers and the signaling
+service); :func:`build_placement` runs before it.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,6 +15,8 @@ from starlette.applications import Starlette
 from server.api.pro import ProState, pro_routes
 from server.cluster.load import LoadStrategy
 from server.cluster.placement import ClusterPicker, LoadSampler
+from server.core.signaling import RestSignaling
+from server.media.servers import MediaServers
 from server.restart import Restarter
 from server.runtime import Runtime
 from server.stats.gatherer import StatsGatherer
@@ -25,10 +29,18 @@ def stats_log_path(cdr_path: str, started_at: float | None = None) -> Path:
     return Path(cdr_path).expanduser() / f"STATS.{stamp}.log"
 
 
-def install_pro(app: Starlette, runtime: Runtime) -> ProState:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Cluster placement: the load strategy, the load sampler and the picker that uses them."""
+
+    strategy: LoadStrategy
+    sampler: LoadSampler
+    picker: ClusterPicker
+
+
+def build_placement(runtime: Runtime, media: MediaServers) -> Placement:
+    """Made before the signaling service, which places new sessions with the picker in cluster mode."""
     settings = runtime.settings
-    media = app.state.media_servers
-    signaling = app.state.signaling
     strategy = LoadStrategy(settings.openvidu_pro_cluster_load_strategy)
     sampler = LoadSampler(
         strategy,
@@ -37,10 +49,16 @@ def install_pro(app: Starlette, runtime: Runtime) -> ProState:
         cpu_window_ms=int(settings.openvidu_pro_cluster_load_cpu_window * 1000),
     )
     picker = ClusterPicker(strategy, media.placeable_servers, runtime.sessions.sessions, sampler)
+    return Placement(strategy, sampler, picker)
+
+
+def install_pro(
+    app: Starlette, runtime: Runtime, media: MediaServers, signaling: RestSignaling, placement: Placement
+) -> ProState:
+    settings = runtime.settings
+    picker = placement.picker
     if settings.openvidu_pro_cluster:
-        media.picker = picker
-        signaling.picker = picker
-        runtime.add_component(sampler)
+        runtime.add_component(placement.sampler)
     stats = StatsGatherer(
         settings.openvidu_pro_stats_monitoring_interval,
         settings.openvidu_pro_stats_webrtc_interval,

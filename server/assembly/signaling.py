@@ -11,10 +11,12 @@ from starlette.routing import WebSocketRoute
 
 from server.events import install_event_sinks
 from server.media.bandwidth import Bandwidth
+from server.media.picker import MediaServerPicker
 from server.media.servers import MediaServers
+from server.rpc.bindings import SignalingConfig
 from server.rpc.connections import RpcRegistry, RpcTimings
 from server.rpc.endpoint import RpcEndpoint, openvidu_websocket
-from server.rpc.service import SignalingConfig, SignalingService
+from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.version import OPENVIDU_VERSION
 
@@ -45,10 +47,11 @@ def shrink_tls_read_buffer(size: int = TLS_READ_BUFFER_BYTES) -> None:
         asyncio.sslproto.SSLProtocol.max_size = size
 
 
-def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
+def install_signaling(
+    app: Starlette, runtime: Runtime, media: MediaServers, picker: MediaServerPicker
+) -> SignalingService:
     settings = runtime.settings
     shrink_tls_read_buffer()
-    media = MediaServers(settings)
     timings = RpcTimings(
         ping_timeout_factor=settings.openvidu_rpc_ping_timeout / CLIENT_HEARTBEAT_SECONDS,
         reconnect_window=settings.openvidu_rpc_reconnect_window,
@@ -65,7 +68,7 @@ def install_signaling(app: Starlette, runtime: Runtime) -> SignalingService:
         max_ice_candidates=settings.openvidu_rpc_max_ice_candidates,
         max_ice_candidate_size=settings.openvidu_rpc_max_ice_candidate_size,
     )
-    service = SignalingService(runtime.sessions, media.picker, RpcRegistry(timings), config)
+    service = SignalingService(runtime.sessions, picker, RpcRegistry(timings), config)
     media.on_lost = service.media_server_lost
     media.on_reset = service.media_server_reset
     runtime.sessions.backend = service

@@ -82,9 +82,10 @@ class _Component:
         await self.composed.close()
 
 
-def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
+def install_recording(
+    app: Starlette, runtime: Runtime, service: SignalingService, media: MediaServers
+) -> RecordingManager:
     settings = runtime.settings
-    service: SignalingService = app.state.signaling
     composed = ComposedRecorders(settings, runtime.public_urls.final_url)
     timeout = settings.openvidu_recording_media_timeout
 
@@ -128,8 +129,7 @@ def install_recording(app: Starlette, runtime: Runtime) -> RecordingManager:
         evict_broadcast_page,
         runtime.sessions.get_session,
     )
-    media_servers = getattr(app.state, "media_servers", None)
-    runtime.add_component(_Component(manager, composed, settings, media_servers, broadcasts))
+    runtime.add_component(_Component(manager, composed, settings, media, broadcasts))
     app.state.recordings = manager
     app.state.broadcasts = broadcasts
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))

@@ -9,7 +9,7 @@ import signal
 
 import websockets
 
-from server.cluster.embedded import EmbeddedMediaServer
+from server.media.embedded import EmbeddedMediaServer
 
 
 async def _ping(uri: str) -> dict[str, object]:
@@ -86,7 +86,7 @@ async def test_detached_child_is_adopted_on_the_same_port_and_watched() -> None:
 
 
 def test_handover_variable_round_trip() -> None:
-    from server.cluster.embedded import EMBEDDED_HANDOVER_ENV, hand_over, handed_over
+    from server.media.embedded import EMBEDDED_HANDOVER_ENV, hand_over, handed_over
 
     env: dict[str, str] = {}
     hand_over(env, ["4001:123", "4002:456"])

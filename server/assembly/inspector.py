@@ -1,6 +1,6 @@
 """Wire the Inspector into the app: its live feed as a runtime component, its routes, its auth prefix.
 
-Runs after :func:`server.cluster.install.install_pro` (it reads the Pro state: media servers, picker, stats).
+Runs after :func:`server.assembly.pro.install_pro` (it reads the Pro state: media servers, picker, stats).
 """
 
 from __future__ import annotations

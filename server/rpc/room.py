@@ -1,0 +1,198 @@
+"""Room handlers: ``joinRoom``, ``leaveRoom``, ``forceDisconnect``, the network disconnect, and the media side of
+the core's REST operations (the ``SessionBackend``: eviction, unpublishing, closing a session)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from server.core.enums import EndReason
+from server.core.manager import JoinError
+from server.core.participants import Participant
+from server.core.sessions import Session
+from server.core.tokens import ice_servers_json
+from server.media.session import MediaError, MediaSession
+from server.rpc import protocol as p
+from server.rpc.bindings import EVICT_CLOSE_CODE, LEAVE_CLOSE_CODE
+from server.rpc.connections import RpcConnection, close_transport
+from server.rpc.publishing import PublishingHandlers
+from server.rpc.replies import AnswerThen, answered_error
+
+log = logging.getLogger(__name__)
+
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+].*)?$")
+
+
+class RoomHandlers(PublishingHandlers):
+    # ================================================================ joinRoom / leaveRoom
+
+    async def join_room(self, conn: RpcConnection, req: p.Request) -> Any:
+        params = p.JoinRoomParams.parse(p.Params(req.method, req.params))
+        if conn.joined:
+            raise p.RpcError(
+                p.ErrorCode.EXISTING_USER_IN_ROOM, "This connection has already joined a session"
+            )
+        try:
+            session, participant = self.manager.join(
+                params.session,
+                params.token,
+                params.platform,
+                params.metadata,
+                secret=params.secret,
+                recorder=params.recorder,
+            )
+        except JoinError as exc:
+            raise p.RpcError(exc.code, exc.message) from None
+        insecure = bool(params.secret) and participant.token.token != params.token
+        if insecure:
+            self._insecure.add((session.session_id, participant.connection_id))
+        media = self._media(session)
+        try:
+            await media.start()
+        except MediaError as exc:
+            self._insecure.discard((session.session_id, participant.connection_id))
+            await self.manager.leave(session.session_id, participant.connection_id, EndReason.DISCONNECT)
+            raise self._media_error(exc) from None
+        session.media_server_id = media.server_id
+        if participant.connection_id not in session.participants:  # evicted while the pipeline was made
+            raise p.RpcError(
+                p.ErrorCode.ROOM_CLOSED, f"Unable to join the session. Session {session.session_id} is closed"
+            )
+        # Binding, the snapshot of peers and the choice of who hears about us happen with no await between
+        # them, so two simultaneous joiners see each other exactly once (in ``value`` or as participantJoined).
+        self._bind(conn, session, participant)
+        peers = [
+            p.PeerInfo(other.connection_id, other.created_at, other.full_metadata, self._stream_info(other))
+            for other in session.visible_participants()
+            if other.connection_id != participant.connection_id
+            and ((session.session_id, other.connection_id) in self._rpc or other.token.ipcam is not None)
+        ]
+        if not participant.recorder:
+            note = p.participant_joined(
+                participant.connection_id, participant.created_at, participant.full_metadata
+            )
+            await self.send_to_bound(
+                self.bound(session.session_id, self._others(session, participant.connection_id)), note
+            )
+        version = params.sdk_version if params.sdk_version and SEMVER.match(params.sdk_version) else None
+        result = p.JoinRoomResult(
+            id=participant.connection_id,
+            created_at=participant.created_at,
+            metadata=participant.full_metadata,
+            peers=peers,
+            session=session.session_id,
+            role=participant.role.value,
+            version=version or self.config.version,
+            record=participant.record,
+            final_user_id=conn.private_id[:16].upper(),
+            custom_ice_servers=ice_servers_json(participant.token.custom_ice_servers),
+        )
+        return result.to_json()
+
+    async def leave_room(self, conn: RpcConnection, req: p.Request) -> Any:
+        session, participant = self._participant(conn)
+        cid = participant.connection_id
+        await self._release_media(session, participant)
+        if not participant.recorder:  # the hidden RECORDER comes and goes unannounced
+            await self.send_to(
+                session.session_id, self._others(session, cid), p.participant_left(cid, EndReason.DISCONNECT)
+            )
+        self._unbind(session.session_id, cid)
+        await self.manager.leave(session.session_id, cid, EndReason.DISCONNECT)
+
+        async def close_socket() -> None:
+            transport = conn.transport
+            self.registry.remove(conn)
+            await close_transport(transport, LEAVE_CLOSE_CODE, "leaveRoom")
+
+        if participant.recorder:
+            # onParticipantLeft returns before answering when the RECORDER leaves: no answer, socket closed.
+            await close_socket()
+            raise p.NoResponse()
+        return AnswerThen({}, close_socket)
+
+    async def _release_media(self, session: Session, participant: Participant) -> None:
+        if self.recording is not None and participant.publisher is not None:
+            await self.recording.stream_unpublishing(session, participant)
+        media = session.media
+        if isinstance(media, MediaSession):
+            await media.remove_participant(participant.connection_id)
+
+    # ================================================================ eviction (RPC, REST, network)
+
+    async def evict(
+        self,
+        session: Session,
+        participant: Participant,
+        reason: EndReason,
+        moderator: tuple[RpcConnection, p.Request] | None = None,
+    ) -> None:
+        """participantLeft to the others, the moderator's answer, participantEvicted to everyone, close its socket.
+
+        The hidden RECORDER is evicted silently: nobody, itself included, gets participantLeft or
+        participantEvicted about it (SessionEventsHandler.onParticipantLeft/onForceDisconnect).
+        The caller then removes the participant from the manager's bookkeeping (or the manager does).
+        """
+        cid = participant.connection_id
+        everyone = [] if participant.recorder else list(session.participants)
+        await self._release_media(session, participant)
+        await self.send_to(
+            session.session_id, [c for c in everyone if c != cid], p.participant_left(cid, reason)
+        )
+        if moderator is not None:
+            mod_conn, mod_req = moderator
+            await mod_conn.send(p.result_message(mod_req.id, {}, mod_conn.private_id))
+        await self.send_to(session.session_id, everyone, p.participant_evicted(cid, reason))
+        conn = self._unbind(session.session_id, cid)
+        if conn is not None:
+            transport = conn.transport
+            self.registry.remove(conn)
+            await close_transport(transport, EVICT_CLOSE_CODE, str(reason))
+
+    async def network_disconnect(self, conn: RpcConnection) -> None:
+        """The socket is gone for good (ping timeout, or no reconnection in time)."""
+        self.registry.remove(conn)
+        if conn.session_id is None or conn.connection_id is None:
+            return
+        session = self.manager.get_session(conn.session_id)
+        participant = session.participants.get(conn.connection_id) if session is not None else None
+        if session is None or participant is None:
+            self._unbind(conn.session_id, conn.connection_id)
+            return
+        await self.evict(session, participant, EndReason.NETWORK_DISCONNECT)
+        await self.manager.leave(session.session_id, participant.connection_id, EndReason.NETWORK_DISCONNECT)
+
+    # SessionBackend (called by the manager for REST operations and session closing)
+
+    async def evict_participant(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        await self.evict(session, participant, reason)
+
+    async def unpublish_stream(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        await self._unpublish_media(session, participant, reason, notify_owner=True)
+
+    async def close_session(self, session: Session, reason: EndReason) -> None:
+        if self.recording is not None:
+            await self.recording.session_closing(session, reason)
+        media = session.media
+        session.media = None
+        if isinstance(media, MediaSession):
+            conn = media.connection
+            await media.close(remote=conn is not None and conn.connected)
+
+    async def force_disconnect(self, conn: RpcConnection, req: p.Request) -> Any:
+        session, participant = self._participant(conn)
+        if not self._is_moderator(participant):
+            raise p.RpcError(
+                p.ErrorCode.USER_UNAUTHORIZED,
+                "Unable to force disconnect. The user does not have a valid token",
+            )
+        params = p.ConnectionIdParams.parse(p.Params(req.method, req.params))
+        target = session.participants.get(params.connection_id)
+        if target is None:
+            raise answered_error(
+                p.ErrorCode.USER_NOT_FOUND, "Connection not found when calling 'forceDisconnect'"
+            )
+        await self.evict(session, target, EndReason.FORCE_DISCONNECT_BY_USER, moderator=(conn, req))
+        await self.manager.leave(session.session_id, target.connection_id, EndReason.FORCE_DISCONNECT_BY_USER)
+        raise p.NoResponse()  # answered inside evict, in the original order
