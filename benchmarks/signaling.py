@@ -14,9 +14,10 @@ processes (each raises its descriptor limit and reports its own CPU use, so one 
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
 
 Usage: python benchmarks/signaling.py [--participants 1000] [--workers 4] [--concurrency 50] [--ceiling]
-       [--server-root DIR] [--server-flag name=value ...]
+       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc]
 ``--server-root`` runs the server from another checkout (a before/after pair with the same benchmark);
-``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``).
+``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``); ``--tracemalloc``
+prints where the server's Python allocations per participant go (latency and CPU figures are then meaningless).
 Everything runs on 127.0.0.1; every phase is bounded in time. Figures are printed, nothing is asserted.
 """
 
@@ -138,7 +139,7 @@ async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe
         if command == "burst":
             rtts: list[float] = []
 
-            async def pings(client: RpcClient) -> None:
+            async def pings(client: RpcClient, rtts: list[float] = rtts) -> None:
                 for _ in range(PINGS_PER_CLIENT):
                     t0 = time.perf_counter()
                     with contextlib.suppress(Exception):
@@ -164,7 +165,7 @@ async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe
                 task.cancel()
             closing = asyncio.Semaphore(CLOSE_CONCURRENCY)
 
-            async def close(client: RpcClient) -> None:
+            async def close(client: RpcClient, closing: asyncio.Semaphore = closing) -> None:
                 async with closing:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(client.close(), 10)
@@ -218,16 +219,48 @@ class Clients:
 # ----- one run against a server ----------------------------------------------------------------------------
 
 
-def join_phase(pid: int, url: str, pairs: list[tuple[str, str]], args: argparse.Namespace) -> dict[str, Any]:
+SNAPSHOT_TIMEOUT = 120.0
+
+
+def snapshot(folder: Path, name: str) -> Any:
+    """Ask the traced server (benchmarks/memory_probe.py) for a tracemalloc snapshot and load it."""
+    import tracemalloc
+
+    (folder / f"{name}.want").touch()
+    deadline = time.monotonic() + SNAPSHOT_TIMEOUT
+    path = folder / f"{name}.snap"
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the traced server wrote no snapshot")
+        time.sleep(0.1)
+    return tracemalloc.Snapshot.load(str(path))
+
+
+def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
+    stats = after.compare_to(before, "lineno")
+    total = sum(s.size_diff for s in stats)
+    print(f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; largest sites:")
+    for stat in stats[:top]:
+        frame = stat.traceback[0]
+        where = "/".join(Path(frame.filename).parts[-2:])
+        print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}:{frame.lineno}")
+
+
+def join_phase(
+    pid: int, url: str, pairs: list[tuple[str, str]], args: argparse.Namespace, traced: Path | None = None
+) -> dict[str, Any]:
     clients = Clients(url, pairs, args.workers, args.concurrency)
     try:
         time.sleep(SETTLE_SECONDS)
+        before = snapshot(traced, "before") if traced else None
         base_rss = rss_kb(pid)
         cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
         answers = clients.command("join")
         cpu_join, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
         time.sleep(SETTLE_SECONDS)
         joined_rss = rss_kb(pid)
+        if traced:
+            print_memory(before, snapshot(traced, "after"), sum(len(a["latency"]) for a in answers))
         latency = [x for a in answers for x in a["latency"]]
         done = sorted(x for a in answers for x in a["done"])
         errors = [x for a in answers for x in a["errors"]]
@@ -310,6 +343,18 @@ class RootedServer(ServerProcess):
         return self
 
 
+class TracedServer(ServerProcess):
+    """The server under tracemalloc (benchmarks/memory_probe.py), snapshots in ``folder``."""
+
+    def __init__(self, folder: Path, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = folder
+
+    def command(self) -> list[str]:
+        probe = Path(__file__).resolve().parent / "memory_probe.py"
+        return [sys.executable, "-X", "tracemalloc=1", str(probe), str(self.folder), *super().command()[3:]]
+
+
 def make_tokens(server: ServerProcess, sessions: int, participants: int) -> list[tuple[str, str]]:
     async def go() -> list[tuple[str, str]]:
         limits = asyncio.Semaphore(50)
@@ -346,12 +391,18 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         flags[name] = value
     with MinikmsProcess() as kms:
         flags["kms.uris"] = [kms.uri]
-        server = RootedServer(args.server_root, flags) if args.server_root else ServerProcess(flags)
+        traced = Path(tempfile.mkdtemp(prefix="tracemalloc-")) if args.tracemalloc else None
+        if traced:
+            server: ServerProcess = TracedServer(traced, flags)
+        elif args.server_root:
+            server = RootedServer(args.server_root, flags)
+        else:
+            server = ServerProcess(flags)
         with server:
             assert server.proc is not None
             url = server.url.replace("https://", "wss://") + "/openvidu"
             pairs = make_tokens(server, sessions, args.participants)
-            result = join_phase(server.proc.pid, url, pairs, args)
+            result = join_phase(server.proc.pid, url, pairs, args, traced)
             result["log_tail"] = server.log_text()[-600:]
             return result
 
@@ -390,6 +441,9 @@ def main() -> None:
     parser.add_argument("--ceiling", action="store_true", help="also run the bare websocket server")
     parser.add_argument("--server-root", type=Path, default=None)
     parser.add_argument("--server-flag", action="append", default=[])
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="trace the server's Python allocations (slow; memory only)"
+    )
     args = parser.parse_args()
     raise_nofile()
     print(
