@@ -235,9 +235,8 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "server.event-loop",
         "server_event_loop",
         EnumKind(("auto", "asyncio", "uvloop")),
-        "Event loop: uvloop (faster, less memory per socket; its TLS closes a plain-HTTP request on the TLS port "
-        "without the 400 answer), asyncio, or auto = uvloop when installed and server.ssl.enabled is false, "
-        "else asyncio.",
+        "Event loop: uvloop (libuv; its TLS closes a plain-HTTP request on the TLS port without the 400 answer), "
+        "asyncio, or auto = uvloop when it is installed and server.ssl.enabled is false, else asyncio.",
         extension=True,
     ),
     PropertySpec(
