@@ -237,9 +237,14 @@ def snapshot(folder: Path, name: str) -> Any:
 
 
 def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
+    by_file = after.compare_to(before, "filename")
+    total = sum(s.size_diff for s in by_file)
+    print(f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; by module:")
+    for stat in by_file[:top]:
+        where = "/".join(Path(stat.traceback[0].filename).parts[-2:])
+        print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}")
     stats = after.compare_to(before, "lineno")
-    total = sum(s.size_diff for s in stats)
-    print(f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; largest sites:")
+    print("[tracemalloc] largest sites:")
     for stat in stats[:top]:
         frame = stat.traceback[0]
         where = "/".join(Path(frame.filename).parts[-2:])
