@@ -405,7 +405,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
             server = ServerProcess(flags)
         with server:
             assert server.proc is not None
-            url = server.url.replace("https://", "wss://") + "/openvidu"
+            url = server.url.replace("https://", "wss://").replace("http://", "ws://") + "/openvidu"
             pairs = make_tokens(server, sessions, args.participants)
             result = join_phase(server.proc.pid, url, pairs, args, traced)
             result["log_tail"] = server.log_text()[-600:]
