@@ -1,13 +1,24 @@
 """Signaling benchmark: websocket clients without media over TLS against a real server and a real minikms.
 
-Measures, for N participants spread over S sessions:
-- join latency (joinRoom request to response, p50/p99) and sustained joins per second while all join;
-- signal delivery latency (sendMessage to everybody in the session, p50/p99 over all recipients);
-- ping round trip under load (p50/p99);
-- server memory per participant (RSS growth of the server process divided by N).
+Measures, for N participants in sessions of 10 (``--per-session``), the clients spread over ``--workers``
+processes (each raises its descriptor limit and reports its own CPU use, so one can check it is not saturated):
+- join latency (joinRoom request to response, p50/p99) and joins per second while all join (each client opens
+  its TLS websocket, pings with the interval, joins; ``--concurrency`` in flight in all);
+- server CPU per join (process CPU over the join phase / N: TLS handshake, websocket upgrade, ping, joinRoom);
+- server RSS per participant (RSS growth of the server process over the join phase / N);
+- ping round trip with every socket open: all at once (each client pings 3 times, all together), and spread
+  over the 5 s interval as browsers send them (every client's heartbeat, started at a random offset, over
+  ``--spread-seconds``);
+- with ``--ceiling``: the same open / ping / join sequence against ``benchmarks/bare_ws.py`` (uvicorn,
+  websockets, asyncio TLS, permessage-deflate on, answers padded to the size of a joinRoom answer) in the same
+  run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
 
-Usage: python3 benchmarks/signaling.py [--participants 1000] [--sessions 100] [--concurrency 50]
-Everything runs on 127.0.0.1; every loop is bounded in count and time. Figures are printed, nothing is asserted.
+Usage: python benchmarks/signaling.py [--participants 1000] [--workers 4] [--concurrency 50] [--ceiling]
+       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc]
+``--server-root`` runs the server from another checkout (a before/after pair with the same benchmark);
+``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``); ``--tracemalloc``
+prints where the server's Python allocations per participant go (latency and CPU figures are then meaningless).
+Everything runs on 127.0.0.1; every phase is bounded in time. Figures are printed, nothing is asserted.
 """
 
 from __future__ import annotations
@@ -15,9 +26,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
+import multiprocessing
+import multiprocessing.connection
+import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,14 +44,15 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.rpc.rpc_client import RpcClient
-from tests.support.procs import MinikmsProcess
-from tests.support.server import ServerProcess
+from tests.support.procs import LOOPBACK, MinikmsProcess, free_port, wait_port
+from tests.support.server import ServerProcess, clean_environ
 
-PHASE_TIMEOUT = 300.0
+PHASE_TIMEOUT = 600.0
 SETTLE_SECONDS = 2.0
-SIGNAL_WAIT_SECONDS = 30.0
 PINGS_PER_CLIENT = 3
 HEARTBEAT_SECONDS = 5.0  # openvidu-browser pings every 5 s; the server evicts sockets that stop
+JOIN_RESPONSE_BYTES = 300  # a joinRoom answer in a session being filled (measured: 250-400 bytes)
+CLOSE_CONCURRENCY = 200
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,9 +64,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def fmt_ms(values: list[float]) -> str:
+    if not values:
+        return "none"
     return (
         f"p50 {percentile(values, 50) * 1000:.1f} ms, p99 {percentile(values, 99) * 1000:.1f} ms, "
-        f"mean {statistics.fmean(values) * 1000:.1f} ms (n={len(values)})"
+        f"max {max(values) * 1000:.1f} ms, mean {statistics.fmean(values) * 1000:.1f} ms (n={len(values)})"
     )
 
 
@@ -58,169 +77,398 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
-def rss_mb(pid: int) -> float:
-    return psutil.Process(pid).memory_info().rss / (1024 * 1024)
+def rss_kb(pid: int) -> float:
+    return psutil.Process(pid).memory_info().rss / 1024
 
 
-async def make_tokens(
-    server: ServerProcess, sessions: int, participants: int, concurrency: int
-) -> list[tuple[str, str]]:
+def raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# ----- client worker (one process each) -------------------------------------------------------------------
+
+
+async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any) -> None:
+    me = psutil.Process()
+    clients: list[RpcClient] = []
+    heartbeats: list[asyncio.Task[None]] = []
+    state: dict[str, Any] = {"spread": None}
+    errors: list[str] = []
     limits = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(
-        base_url=server.url, verify=False, headers=server.auth_header, timeout=30
-    ) as http:
-        session_ids = []
-        for _ in range(sessions):
-            resp = await http.post("/api/sessions", json={})
-            session_ids.append(resp.json()["id"])
 
-        async def one(i: int) -> tuple[str, str]:
-            sid = session_ids[i % sessions]
-            async with limits:
-                resp = await http.post("/api/tokens", json={"session": sid})
-            return sid, str(resp.json()["token"])
+    async def heartbeat(client: RpcClient) -> None:
+        await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))
+        while not client.closed.is_set():
+            t0 = time.perf_counter()
+            with contextlib.suppress(Exception):
+                await client.ping(interval=None)
+                rtts = state["spread"]
+                if rtts is not None:
+                    rtts.append(time.perf_counter() - t0)
+            await asyncio.sleep(HEARTBEAT_SECONDS - (time.perf_counter() - t0) % HEARTBEAT_SECONDS)
 
-        return list(await asyncio.gather(*(one(i) for i in range(participants))))
+    join_latency: list[float] = []
+    join_done: list[float] = []
 
-
-async def run(args: argparse.Namespace) -> None:
-    with (
-        MinikmsProcess() as kms,
-        ServerProcess({"kms.uris": [kms.uri], "logging.level.root": "warn"}) as server,
-    ):
-        assert server.proc is not None
-        pid = server.proc.pid
-        url = server.url.replace("https://", "wss://") + "/openvidu"
-        tokens = await make_tokens(server, args.sessions, args.participants, args.concurrency)
-        await asyncio.sleep(SETTLE_SECONDS)
-        base_rss = rss_mb(pid)
-
-        clients: list[RpcClient] = []
-        heartbeats: list[asyncio.Task[None]] = []
-
-        async def heartbeat(client: RpcClient) -> None:
-            while not client.closed.is_set():
-                await asyncio.sleep(HEARTBEAT_SECONDS)
-                with contextlib.suppress(Exception):
-                    await client.ping(interval=None)
-
-        join_latency: list[float] = []
-        join_done: list[float] = []
-        results: list[dict[str, Any]] = []
-        limits = asyncio.Semaphore(args.concurrency)
-
-        async def join(sid: str, token: str) -> None:
-            async with limits:
+    async def join(sid: str, token: str) -> None:
+        async with limits:
+            try:
                 client = await RpcClient(url).open()
                 clients.append(client)
                 await client.ping()
                 heartbeats.append(asyncio.create_task(heartbeat(client)))
                 started = time.perf_counter()
-                result = await client.join(token, sid)
+                await client.join(token, sid)
                 join_latency.append(time.perf_counter() - started)
                 join_done.append(time.perf_counter())
-                results.append({"sid": sid, "id": result["id"], "client": client})
+            except Exception as exc:  # counted and reported, never hidden
+                errors.append(repr(exc)[:200])
 
-        cpu_before_join = cpu_seconds(pid)
-        started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in tokens)), PHASE_TIMEOUT)
-        cpu_join = cpu_seconds(pid) - cpu_before_join
-        join_wall = time.perf_counter() - started
-        await asyncio.sleep(SETTLE_SECONDS)
-        joined_rss = rss_mb(pid)
-        media_rss = rss_mb(kms.proc.pid) if kms.proc is not None else float("nan")
+    pipe.send("ready")
+    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "join"
+    cpu0, wall0 = me.cpu_times(), time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in pairs)), PHASE_TIMEOUT)
+    cpu1, wall1 = me.cpu_times(), time.perf_counter()
+    busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
+    pipe.send({"latency": join_latency, "done": join_done, "errors": errors, "busy": busy})
 
-        # pings under load: every client pings a few times, all at once
-        ping_rtt: list[float] = []
+    while True:
+        command = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        if command == "burst":
+            rtts: list[float] = []
 
-        async def pings(client: RpcClient) -> None:
-            for _ in range(PINGS_PER_CLIENT):
-                t0 = time.perf_counter()
-                await client.ping(interval=None)
-                ping_rtt.append(time.perf_counter() - t0)
+            async def pings(client: RpcClient, rtts: list[float] = rtts) -> None:
+                for _ in range(PINGS_PER_CLIENT):
+                    t0 = time.perf_counter()
+                    with contextlib.suppress(Exception):
+                        await client.ping(interval=None)
+                        rtts.append(time.perf_counter() - t0)
 
-        cpu_before_ping = cpu_seconds(pid)
-        await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), PHASE_TIMEOUT)
-        cpu_ping = cpu_seconds(pid) - cpu_before_ping
+            cpu0, wall0 = me.cpu_times(), time.perf_counter()
+            await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), PHASE_TIMEOUT)
+            cpu1, wall1 = me.cpu_times(), time.perf_counter()
+            busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
+            pipe.send({"rtts": rtts, "busy": busy})
+        elif isinstance(command, tuple) and command[0] == "spread":
+            spread: list[float] = []
+            cpu0, wall0 = me.cpu_times(), time.perf_counter()
+            state["spread"] = spread
+            await asyncio.sleep(float(command[1]))
+            state["spread"] = None
+            cpu1, wall1 = me.cpu_times(), time.perf_counter()
+            busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
+            pipe.send({"rtts": spread, "busy": busy})
+        else:  # "close"
+            for task in heartbeats:
+                task.cancel()
+            closing = asyncio.Semaphore(CLOSE_CONCURRENCY)
 
-        # signals: one sender per session broadcasts, every recipient timestamps the arrival
-        by_session: dict[str, list[dict[str, Any]]] = {}
-        for entry in results:
-            by_session.setdefault(entry["sid"], []).append(entry)
-        signal_latency: list[float] = []
+            async def close(client: RpcClient, closing: asyncio.Semaphore = closing) -> None:
+                async with closing:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(client.close(), 10)
 
-        async def broadcast(members: list[dict[str, Any]], n: int) -> None:
-            sender: RpcClient = members[0]["client"]
-            for k in range(n):
-                tag = f"{members[0]['id']}-{k}"
-                sent = time.perf_counter()
-                await sender.call(
-                    "sendMessage", {"message": json.dumps({"to": [], "data": tag, "type": "signal"})}
-                )
-                for member in members:
-                    client: RpcClient = member["client"]
-                    await client.wait_notification(
-                        "sendMessage", lambda p, tag=tag: p["data"] == tag, timeout=SIGNAL_WAIT_SECONDS
-                    )
-                    signal_latency.append(time.perf_counter() - sent)
+            await asyncio.gather(*(close(c) for c in clients))
+            pipe.send("closed")
+            return
 
-        cpu_before_signal = cpu_seconds(pid)
-        await asyncio.wait_for(
-            asyncio.gather(*(broadcast(m, args.signals) for m in by_session.values())), PHASE_TIMEOUT
-        )
-        cpu_signal = cpu_seconds(pid) - cpu_before_signal
 
-        leave_started = time.perf_counter()
+def worker_main(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any) -> None:
+    raise_nofile()
+    asyncio.run(_worker(url, pairs, concurrency, pipe))
 
-        async def leave(client: RpcClient) -> None:
-            async with limits:
-                await client.call("leaveRoom", {})
-                await client.close()
 
-        await asyncio.wait_for(asyncio.gather(*(leave(c) for c in clients)), PHASE_TIMEOUT)
-        leave_wall = time.perf_counter() - leave_started
-        for task in heartbeats:
-            task.cancel()
+class Clients:
+    """The client processes; commands go to all, answers are gathered from all."""
 
-        n = len(join_latency)
+    def __init__(self, url: str, pairs: list[tuple[str, str]], workers: int, concurrency: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.pipes: list[multiprocessing.connection.Connection] = []
+        self.procs: list[Any] = []
+        per_worker = max(1, concurrency // workers)
+        for w in range(workers):
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=worker_main, args=(url, pairs[w::workers], per_worker, theirs), daemon=True)
+            proc.start()
+            self.pipes.append(mine)
+            self.procs.append(proc)
+        self.gather(wait_for="ready")
+
+    def command(self, what: Any) -> list[Any]:
+        for pipe in self.pipes:
+            pipe.send(what)
+        return self.gather()
+
+    def gather(self, wait_for: str | None = None) -> list[Any]:
+        answers = []
+        for pipe in self.pipes:
+            if not pipe.poll(PHASE_TIMEOUT):
+                raise TimeoutError("a client process did not answer")
+            answers.append(pipe.recv())
+        return answers
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+
+
+# ----- one run against a server ----------------------------------------------------------------------------
+
+
+SNAPSHOT_TIMEOUT = 120.0
+
+
+def snapshot(folder: Path, name: str) -> Any:
+    """Ask the traced server (benchmarks/memory_probe.py) for a tracemalloc snapshot and load it."""
+    import tracemalloc
+
+    (folder / f"{name}.want").touch()
+    deadline = time.monotonic() + SNAPSHOT_TIMEOUT
+    path = folder / f"{name}.snap"
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the traced server wrote no snapshot")
+        time.sleep(0.1)
+    return tracemalloc.Snapshot.load(str(path))
+
+
+def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
+    by_file = after.compare_to(before, "filename")
+    total = sum(s.size_diff for s in by_file)
+    print(f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; by module:")
+    for stat in by_file[:top]:
+        where = "/".join(Path(stat.traceback[0].filename).parts[-2:])
+        print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}")
+    stats = after.compare_to(before, "lineno")
+    print("[tracemalloc] largest sites:")
+    for stat in stats[:top]:
+        frame = stat.traceback[0]
+        where = "/".join(Path(frame.filename).parts[-2:])
+        print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}:{frame.lineno}")
+
+
+def join_phase(
+    pid: int, url: str, pairs: list[tuple[str, str]], args: argparse.Namespace, traced: Path | None = None
+) -> dict[str, Any]:
+    clients = Clients(url, pairs, args.workers, args.concurrency)
+    try:
+        time.sleep(SETTLE_SECONDS)
+        before = snapshot(traced, "before") if traced else None
+        base_rss = rss_kb(pid)
+        cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+        answers = clients.command("join")
+        cpu_join, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
+        time.sleep(SETTLE_SECONDS)
+        joined_rss = rss_kb(pid)
+        if traced:
+            print_memory(before, snapshot(traced, "after"), sum(len(a["latency"]) for a in answers))
+        latency = [x for a in answers for x in a["latency"]]
+        done = sorted(x for a in answers for x in a["done"])
+        errors = [x for a in answers for x in a["errors"]]
+        out: dict[str, Any] = {
+            "n": len(latency),
+            "latency": latency,
+            "done": done,
+            "errors": errors,
+            "wall": wall,
+            "cpu_per_join": cpu_join / max(1, len(latency)),
+            "server_busy": cpu_join / wall,
+            "client_busy": [a["busy"] for a in answers],
+            "rss_per": (joined_rss - base_rss) / max(1, len(latency)),
+            "rss": joined_rss,
+        }
+        if args.pings:
+            cpu0 = cpu_seconds(pid)
+            burst = clients.command("burst")
+            out["burst"] = [x for a in burst for x in a["rtts"]]
+            out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
+            out["burst_client_busy"] = [a["busy"] for a in burst]
+            cpu0 = cpu_seconds(pid)
+            spread = clients.command(("spread", args.spread_seconds))
+            out["spread"] = [x for a in spread for x in a["rtts"]]
+            out["spread_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["spread"]))
+            out["spread_client_busy"] = [a["busy"] for a in spread]
+        clients.command("close")
+        return out
+    finally:
+        clients.stop()
+
+
+def print_join(label: str, r: dict[str, Any]) -> None:
+    n = r["n"]
+    print(f"[{label}] joined {n} ({len(r['errors'])} failed{': ' + r['errors'][0] if r['errors'] else ''})")
+    print(f"[{label}] join latency: {fmt_ms(r['latency'])}")
+    print(f"[{label}] joins/s: {n / r['wall']:.1f} ({n} in {r['wall']:.2f} s)")
+    bucket = max(1, n // 10)
+    rates, previous = [], r["done"][0] - (r["done"][bucket - 1] - r["done"][0]) if n else 0.0
+    for i in range(0, n - bucket + 1, bucket):
+        span = r["done"][i + bucket - 1] - previous
+        previous = r["done"][i + bucket - 1]
+        rates.append(f"{i + bucket}: {bucket / span:.0f}/s" if span > 0 else f"{i + bucket}: -")
+    print(f"[{label}] joins/s as the server fills up: " + ", ".join(rates))
+    print(
+        f"[{label}] server CPU {r['cpu_per_join'] * 1000:.2f} ms per join (server busy {r['server_busy']:.0%} of a "
+        f"core); client processes busy {', '.join(f'{b:.0%}' for b in r['client_busy'])} of a core each"
+    )
+    print(f"[{label}] server RSS {r['rss'] / 1024:.1f} MB joined -> {r['rss_per']:.1f} KB per participant")
+    if "burst" in r:
         print(
-            f"signaling benchmark: {n} participants in {args.sessions} sessions, concurrency {args.concurrency}, TLS"
-        )
-        print(f"join latency: {fmt_ms(join_latency)}")
-        print(f"sustained joins: {n / join_wall:.1f} joins/s ({n} joins in {join_wall:.2f} s)")
-        steps = sorted(join_done)
-        bucket = max(1, n // 10)
-        rates = []
-        for i in range(0, n - bucket + 1, bucket):
-            span = steps[i + bucket - 1] - (steps[i - 1] if i else started)
-            rates.append(f"{i + bucket}: {bucket / span:.0f}/s" if span > 0 else f"{i + bucket}: -")
-        print("joins/s as the server fills up: " + ", ".join(rates))
-        print(f"ping round trip with {n} sockets: {fmt_ms(ping_rtt)}")
-        print(
-            f"signal delivery (broadcast in sessions of {args.participants // args.sessions}): {fmt_ms(signal_latency)}"
-        )
-        print(f"leave: {n / leave_wall:.1f} leaves/s")
-        print(
-            f"server CPU: {cpu_join / max(1, n) * 1000:.2f} ms per join (TLS handshake, upgrade, ping, joinRoom), "
-            f"{cpu_ping / max(1, len(ping_rtt)) * 1000:.3f} ms per ping, "
-            f"{cpu_signal / max(1, len(signal_latency)) * 1000:.3f} ms per signal delivered"
+            f"[{label}] ping, all at once ({PINGS_PER_CLIENT} per client): {fmt_ms(r['burst'])}; "
+            f"{r['burst_cpu'] * 1000:.3f} ms server CPU per ping; clients busy "
+            f"{', '.join(f'{b:.0%}' for b in r['burst_client_busy'])}"
         )
         print(
-            f"server RSS: {base_rss:.1f} MB before, {joined_rss:.1f} MB with {n} participants -> "
-            f"{(joined_rss - base_rss) * 1024 / max(1, n):.1f} KB per participant"
+            f"[{label}] ping, spread over the {HEARTBEAT_SECONDS:.0f} s interval: {fmt_ms(r['spread'])}; "
+            f"{r['spread_cpu'] * 1000:.3f} ms server CPU per ping; clients busy "
+            f"{', '.join(f'{b:.0%}' for b in r['spread_client_busy'])}"
         )
-        print(f"media server RSS with {args.sessions} pipelines: {media_rss:.1f} MB")
+
+
+class RootedServer(ServerProcess):
+    """The server of another checkout (``--server-root``), for a before/after pair with one benchmark."""
+
+    def __init__(self, root: Path, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.root = root
+
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        env = clean_environ()
+        env.update(self.env)
+        env["PYTHONPATH"] = str(self.root)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open while the process runs
+        try:
+            self.proc = subprocess.Popen(self.command(), cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.wait_until_ready(timeout)
+        return self
+
+
+class TracedServer(ServerProcess):
+    """The server under tracemalloc (benchmarks/memory_probe.py), snapshots in ``folder``."""
+
+    def __init__(self, folder: Path, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = folder
+
+    def command(self) -> list[str]:
+        probe = Path(__file__).resolve().parent / "memory_probe.py"
+        return [sys.executable, "-X", "tracemalloc=1", str(probe), str(self.folder), *super().command()[3:]]
+
+
+def make_tokens(server: ServerProcess, sessions: int, participants: int) -> list[tuple[str, str]]:
+    async def go() -> list[tuple[str, str]]:
+        limits = asyncio.Semaphore(50)
+        async with httpx.AsyncClient(
+            base_url=server.url, verify=False, headers=server.auth_header, timeout=60
+        ) as http:
+
+            async def session() -> str:
+                async with limits:
+                    return str((await http.post("/api/sessions", json={})).json()["id"])
+
+            ids = list(await asyncio.gather(*(session() for _ in range(sessions))))
+
+            async def one(i: int) -> tuple[str, str]:
+                sid = ids[i % sessions]
+                async with limits:
+                    resp = await http.post("/api/tokens", json={"session": sid})
+                return sid, str(resp.json()["token"])
+
+            return list(await asyncio.gather(*(one(i) for i in range(participants))))
+
+    return asyncio.run(go())
+
+
+def run_ours(args: argparse.Namespace) -> dict[str, Any]:
+    sessions = max(1, args.participants // args.per_session)
+    flags: dict[str, Any] = {
+        "logging.level.root": "warn",
+        "server.max-connections": args.participants + 1000,
+        "openvidu.rpc.join-timeout": 300,
+    }
+    for flag in args.server_flag:
+        name, _, value = flag.partition("=")
+        flags[name] = value
+    with MinikmsProcess() as kms:
+        flags["kms.uris"] = [kms.uri]
+        traced = Path(tempfile.mkdtemp(prefix="tracemalloc-")) if args.tracemalloc else None
+        if traced:
+            server: ServerProcess = TracedServer(traced, flags)
+        elif args.server_root:
+            server = RootedServer(args.server_root, flags)
+        else:
+            server = ServerProcess(flags)
+        with server:
+            assert server.proc is not None
+            url = server.url.replace("https://", "wss://").replace("http://", "ws://") + "/openvidu"
+            pairs = make_tokens(server, sessions, args.participants)
+            result = join_phase(server.proc.pid, url, pairs, args, traced)
+            result["log_tail"] = server.log_text()[-600:]
+            return result
+
+
+def run_bare(args: argparse.Namespace) -> dict[str, Any]:
+    from server.http.tls import make_self_signed
+
+    with tempfile.TemporaryDirectory(prefix="bare-ws-") as tmp:
+        cert, key = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
+        make_self_signed(cert, key, [LOOPBACK])
+        port = free_port()
+        script = Path(__file__).resolve().parent / "bare_ws.py"
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(port), str(cert), str(key), str(JOIN_RESPONSE_BYTES)],
+            preexec_fn=raise_nofile,
+        )
+        try:
+            wait_port(port)
+            time.sleep(SETTLE_SECONDS)
+            pairs = [("bare", "bare") for _ in range(args.participants)]
+            bare_args = argparse.Namespace(**{**vars(args), "pings": False})
+            return join_phase(proc.pid, f"wss://{LOOPBACK}:{port}/openvidu", pairs, bare_args)
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--participants", type=int, default=1000)
-    parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--signals", type=int, default=3, help="broadcast signals per session")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--per-session", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=50, help="joins in flight, over all client processes")
+    parser.add_argument("--workers", type=int, default=4, help="client processes")
+    parser.add_argument("--spread-seconds", type=float, default=2 * HEARTBEAT_SECONDS)
+    parser.add_argument("--no-pings", dest="pings", action="store_false")
+    parser.add_argument("--ceiling", action="store_true", help="also run the bare websocket server")
+    parser.add_argument("--server-root", type=Path, default=None)
+    parser.add_argument("--server-flag", action="append", default=[])
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="trace the server's Python allocations (slow; memory only)"
+    )
+    args = parser.parse_args()
+    raise_nofile()
+    print(
+        f"signaling benchmark: {args.participants} participants, {args.per_session} per session, TLS, "
+        f"{args.workers} client processes, concurrency {args.concurrency}"
+        + (f", server from {args.server_root}" if args.server_root else "")
+        + (f", flags {' '.join(args.server_flag)}" if args.server_flag else "")
+    )
+    ours = run_ours(args)
+    print_join("ours", ours)
+    if ours["errors"]:
+        print("[ours] server log tail:\n" + ours["log_tail"])
+    if args.ceiling:
+        bare = run_bare(args)
+        print_join("bare", bare)
+        print(
+            f"ours/bare: joins/s {(ours['n'] / ours['wall']) / (bare['n'] / bare['wall']):.2f}, "
+            f"CPU per join {ours['cpu_per_join'] / bare['cpu_per_join']:.2f}, "
+            f"RSS per participant {ours['rss_per'] / bare['rss_per']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from server.app import create_app
+from server.eventloop import loop_factory, tune_gc
 from server.http.limits import bounded_protocol, raise_descriptor_limit
 from server.http.tls import answer_plain_http_on_tls, tls_files
 from server.recording.checks import check_recording_settings
@@ -201,13 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ws="websockets-sansio" if _has_sansio_ws() else "auto",
         http=bounded_protocol(settings.server_max_connections, settings.server_header_timeout),
         ws_max_size=settings.openvidu_rpc_max_frame_size,
+        ws_per_message_deflate=settings.openvidu_rpc_websocket_compression,
     )
     server = GracefulServer(config, app.state.runtime)
+    loop_name, new_loop = loop_factory(settings.server_event_loop, tls is not None)
     log.info(
-        "listening on %s:%s (%s)",
+        "listening on %s:%s (%s, %s event loop)",
         settings.server_address,
         settings.server_port,
         "https" if tls else "http",
+        loop_name,
     )
 
     stop_signals: list[int] = []
@@ -229,12 +233,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.should_exit = True
 
     restarter.trigger = trigger_restart
-    asyncio.run(server.serve(sockets=[sock]))
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        runner.run(_serve(server, sock))
     if restarter.requested:
         reexec(handoff_fd, rollback=str(overrides_path(settings)))
     if not server.started and rollback is not None and _roll_back(rollback, "startup failed; see above"):
         reexec(handoff_fd)
     return 0 if server.started else LISTEN_ERROR_STATUS
+
+
+STARTED_POLL_SECONDS = 0.05
+
+
+async def _serve(server: GracefulServer, sock: socket.socket) -> None:
+    """Serve; once started, tune the garbage collector (objects of start-up are frozen out of collections)."""
+
+    async def when_started() -> None:
+        while not server.started and not server.should_exit:
+            await asyncio.sleep(STARTED_POLL_SECONDS)
+        if server.started:
+            tune_gc()
+
+    tuning = asyncio.create_task(when_started())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        tuning.cancel()
 
 
 def announce(settings: Settings, notes: list[str]) -> None:

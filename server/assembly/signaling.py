@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.sslproto
+import sys
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
@@ -20,10 +22,10 @@ from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.version import OPENVIDU_VERSION
 
-TLS_READ_BUFFER_BYTES = 32 * 1024
+TLS_READ_BUFFER_BYTES = 17 * 1024
 """Per-connection read buffer of asyncio's TLS transport. The default (256 KiB, zero-filled at accept) made
-every idle browser websocket cost about 280 KiB of resident memory; TLS records are at most 16 KiB, so 32 KiB
-loses nothing for signaling frames."""
+every idle browser websocket cost about 280 KiB of resident memory; one TLS record carries at most 16 KiB of
+plaintext, so a buffer of one record (17 KiB) loses nothing for signaling frames (larger frames take a few reads)."""
 
 CLIENT_HEARTBEAT_SECONDS = 5.0
 """openvidu-browser pings every 5 s; ``openvidu.rpc.ping-timeout`` is expressed against that heartbeat."""
@@ -47,11 +49,48 @@ def shrink_tls_read_buffer(size: int = TLS_READ_BUFFER_BYTES) -> None:
         asyncio.sslproto.SSLProtocol.max_size = size
 
 
+_SHARED_TLS_BUFFER: list[memoryview] = []
+
+
+def share_tls_read_buffer() -> None:
+    """One TLS read buffer for the whole process instead of one per connection (17 KiB each, resident).
+
+    asyncio's TLS transport (selector event loop) receives ciphertext into the protocol's buffer and hands it to
+    the protocol's incoming memory BIO in the same call (``get_buffer``, ``recv_into``, ``buffer_updated``), so
+    the buffer never holds data between two event-loop steps and one buffer can serve every connection. Not on
+    Windows (the proactor loop receives into the buffer asynchronously). Process-wide, idempotent."""
+    protocol_class: Any = asyncio.sslproto.SSLProtocol
+    if sys.platform == "win32" or getattr(protocol_class.__init__, "shares_read_buffer", False):
+        return
+    original_init = protocol_class.__init__
+
+    def shared_view() -> memoryview:
+        size = int(protocol_class.max_size)
+        if not _SHARED_TLS_BUFFER or len(_SHARED_TLS_BUFFER[0]) < size:
+            _SHARED_TLS_BUFFER[:] = [memoryview(bytearray(size))]
+        return _SHARED_TLS_BUFFER[0]
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self._ssl_buffer_view = shared_view()
+        self._ssl_buffer = self._ssl_buffer_view.obj
+
+    def get_buffer(self: Any, n: int) -> memoryview:
+        view = shared_view()
+        self._ssl_buffer_view = view
+        return view
+
+    init.shares_read_buffer = True  # type: ignore[attr-defined]
+    protocol_class.__init__ = init
+    protocol_class.get_buffer = get_buffer
+
+
 def install_signaling(
     app: Starlette, runtime: Runtime, media: MediaServers, picker: MediaServerPicker
 ) -> SignalingService:
     settings = runtime.settings
     shrink_tls_read_buffer()
+    share_tls_read_buffer()
     timings = RpcTimings(
         ping_timeout_factor=settings.openvidu_rpc_ping_timeout / CLIENT_HEARTBEAT_SECONDS,
         reconnect_window=settings.openvidu_rpc_reconnect_window,

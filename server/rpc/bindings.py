@@ -24,7 +24,7 @@ from server.media.endpoint import Candidate
 from server.media.picker import MediaServerPicker
 from server.media.session import MediaError, MediaListener, MediaSession, MediaTimeouts
 from server.rpc import protocol as p
-from server.rpc.connections import RpcConnection, RpcRegistry
+from server.rpc.connections import RpcConnection, RpcRegistry, broadcast
 from server.rpc.replies import answered_error
 
 log = logging.getLogger(__name__)
@@ -130,10 +130,7 @@ class PeerBindings:
         return self._rpc.get((session_id, connection_id))
 
     async def send_to(self, session_id: str, connection_ids: list[str], message: dict[str, Any]) -> None:
-        for cid in connection_ids:
-            conn = self._rpc.get((session_id, cid))
-            if conn is not None:
-                await conn.send(message)
+        await broadcast(self.bound(session_id, connection_ids), message)
 
     def bound(self, session_id: str, connection_ids: list[str]) -> list[RpcConnection]:
         """The JSON-RPC sessions of these participants right now (a snapshot taken without awaiting)."""
@@ -142,8 +139,7 @@ class PeerBindings:
 
     @staticmethod
     async def send_to_bound(conns: list[RpcConnection], message: dict[str, Any]) -> None:
-        for conn in conns:
-            await conn.send(message)
+        await broadcast(conns, message)
 
     def send_later(self, session_id: str, connection_ids: list[str], message: dict[str, Any]) -> None:
         """Send from synchronous callbacks (media events)."""

@@ -79,6 +79,7 @@ class Settings:
     server_ssl_key_alias: str = ""
     server_max_connections: int = 10000
     server_header_timeout: float = 10.0
+    server_event_loop: str = "auto"
     # Core OpenVidu
     openvidu_secret: str = "MY_SECRET"
     openvidu_publicurl: str = "local"
@@ -131,6 +132,7 @@ class Settings:
     openvidu_rpc_reconnect_window: float = 10.0
     openvidu_rpc_join_timeout: float = 30.0
     openvidu_rpc_max_frame_size: int = 1048576
+    openvidu_rpc_websocket_compression: bool = False
     openvidu_rpc_max_ice_candidates: int = 500
     openvidu_rpc_max_ice_candidate_size: int = 1024
     # TURN credentials (per-token coturn users)
@@ -229,6 +231,14 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "server_max_connections",
         IntKind(1, 1000000),
         "Concurrent HTTP and websocket connections; one more is answered 503 and closed (logged with a counter).",
+        extension=True,
+    ),
+    PropertySpec(
+        "server.event-loop",
+        "server_event_loop",
+        EnumKind(("auto", "asyncio", "uvloop")),
+        "Event loop: uvloop (libuv; its TLS closes a plain-HTTP request on the TLS port without the 400 answer), "
+        "asyncio, or auto = uvloop when it is installed and server.ssl.enabled is false, else asyncio.",
         extension=True,
     ),
     PropertySpec(
@@ -551,6 +561,13 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_rpc_max_frame_size",
         IntKind(1024, 64 * 1024 * 1024),
         "Bytes of the largest browser websocket frame; a larger one closes the socket (1009).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.websocket-compression",
+        "openvidu_rpc_websocket_compression",
+        BoolKind(),
+        "Offer permessage-deflate on websockets (about 50 KiB of zlib state per socket for small JSON frames).",
         True,
     ),
     PropertySpec(
