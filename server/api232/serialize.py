@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core.participants import EndpointStats, MediaOptions, Participant, Publisher, Subscriber
-from server.core.serialize import dumps, kurento_options_json
+from server.core.participants import EndpointStats, Participant, Publisher, Subscriber
+from server.core.serialize import dumps, kurento_options_json, media_options_json
 from server.core.sessions import RecordingDefaults, Session, SessionProperties
 from server.core.tokens import Token, ice_servers_json
 
@@ -100,20 +100,6 @@ def _connection_properties_json(token: Token) -> dict[str, Any]:
         "networkCache": None,
         "serverData": token.data,
     }
-
-
-def media_options_json(options: MediaOptions) -> dict[str, Any]:
-    result: dict[str, Any] = {"hasAudio": options.has_audio}
-    if options.has_audio:
-        result["audioActive"] = options.audio_active
-    result["hasVideo"] = options.has_video
-    if options.has_video:
-        result["videoActive"] = options.video_active
-        result["typeOfVideo"] = options.type_of_video
-        result["frameRate"] = options.frame_rate
-        result["videoDimensions"] = options.video_dimensions
-    result["filter"] = options.filter
-    return result
 
 
 def _stats_json(endpoint: EndpointStats | None, name: str) -> dict[str, Any]:
