@@ -26,8 +26,8 @@ from tests.e2e.browser_fixtures import (
     new_token,
     wait_remote_playing,
 )
-from tests.events.webhook_receiver import WebhookReceiver
 from tests.support.browser import Browser, Page, StaticServer
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.rpc.rpc_client import RpcClient
 from tests.support.node import node_available, run_node_json
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e

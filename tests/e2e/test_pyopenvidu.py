@@ -16,9 +16,9 @@ from pyopenvidu.exceptions import (
     OpenViduSessionExistsError,
 )
 
-from tests.pro.helpers import publish, ws_url
-from tests.rpc.rpc_client import RpcClient
+from tests.support.participants import publish, ws_url
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e

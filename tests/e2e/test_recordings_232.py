@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack
-from tests.events.webhook_receiver import WebhookReceiver
-from tests.recording.media_checks import ffprobe, stream_types
-from tests.recording.test_kurento_recordings_e2e import close_pages, connect
+from tests.server.recording.test_kurento_recordings_e2e import close_pages, connect
 from tests.support.browser import Browser, StaticServer
+from tests.support.media_checks import ffprobe, stream_types
 from tests.support.node import node_available, run_node_json
 from tests.support.procs import free_port
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.rpc.rpc_client import RpcClient, RpcFailure
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient, RpcFailure
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e

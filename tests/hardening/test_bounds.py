@@ -14,9 +14,9 @@ import psutil
 import pytest
 
 from tests.hardening.test_signaling_input import joined_client
-from tests.pro.helpers import ws_url
-from tests.rpc.rpc_client import RpcClient, RpcFailure
+from tests.support.participants import ws_url
 from tests.support.procs import LOOPBACK, MinikmsProcess
+from tests.support.rpc_client import RpcClient, RpcFailure
 from tests.support.server import ServerProcess
 
 JOIN_TIMEOUT = 1.0

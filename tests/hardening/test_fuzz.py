@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
 from tests.hardening.test_signaling_input import joined_client
-from tests.pro.helpers import new_session, new_token, ws_url
+from tests.support.participants import new_session, new_token, ws_url
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.pro.helpers import media_servers, new_session, new_token, rest, sdp_offer, ws_url
-from tests.rpc.rpc_client import RpcClient
+from tests.support.participants import media_servers, new_session, new_token, rest, sdp_offer, ws_url
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 INVALID_REQUEST = -32600

@@ -17,7 +17,7 @@ from server.eventloop import loop_factory
 from server.http.tls import make_self_signed
 from server.rpc import protocol
 from server.rpc.connections import RpcRegistry, RpcTimings, broadcast
-from tests.rpc.test_connections import RecordingTransport
+from tests.server.rpc.test_connections import RecordingTransport
 
 
 async def test_broadcast_serializes_once_and_skips_dead_sockets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from server.core.enums import EndReason
 from server.core.events import EventBus, ParticipantJoined, SessionCreated, SessionDestroyed
 from server.events.cdr import CdrFileSink
 from server.events.webhook import WebhookSink, parse_headers, webhook_body
-from tests.events.webhook_receiver import WebhookReceiver
+from tests.support.webhook_receiver import WebhookReceiver
 
 
 async def test_cdr_file_lines(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from server.inspector.routes import STATIC_DIR
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_static_assets_are_package_data(tmp_path: Path) -> None:

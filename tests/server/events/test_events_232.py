@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.events.webhook_receiver import WebhookReceiver
-from tests.pro.helpers import join, participants, rest
+from tests.support.participants import join, participants, rest
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
+from tests.support.webhook_receiver import WebhookReceiver
 
 EVENTS = ["signalSent", "mediaNodeStatusChanged", "nodeCrashed", "nodeRecovered", "participantJoined"]
 FAST_KMS = {"kms.ping-interval": 0.5, "kms.ping-timeout": 1.0, "kms.reconnect-window": 2.0}

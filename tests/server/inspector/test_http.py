@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.rpc.rpc_client import RpcClient
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 PUSH_DEADLINE = 2.0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kms_client import KurentoClient
-from tests.pro.helpers import (
+from tests.support.participants import (
     hosted_session_ids,
     join,
     media_servers,

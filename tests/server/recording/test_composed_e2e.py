@@ -1,7 +1,7 @@
 """COMPOSED video recordings: this server's BEST_FIT layout page joins as RECORDER in a local process group
 (Xvfb + PulseAudio + Chromium + ffmpeg) and records openvidu-browser 2.10/2.11 publishers to an H.264/AAC mp4.
 
-    unshare -n sh -c 'ip link set lo up && python -m pytest tests/recording/test_composed_e2e.py'
+    unshare -n sh -c 'ip link set lo up && python -m pytest tests/server/recording/test_composed_e2e.py'
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
-from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_types
-from tests.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
+from tests.server.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
 from tests.support.browser import OPENVIDU_BROWSER_BUNDLES, Browser, StaticServer
+from tests.support.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.support.procs import REPO_ROOT, free_port, wait_port
 from tests.support.server import ServerProcess
 

@@ -1,7 +1,7 @@
 """A JDK HTTP client with challenge-based Basic auth (how openvidu-java-client authenticates) against the server.
 
 openvidu-java-client never sends credentials pre-emptively: it answers a ``401`` carrying
-``WWW-Authenticate: Basic`` (spec §1.2). ``tests/server/java/ChallengeClient.java`` does the same with the JDK's
+``WWW-Authenticate: Basic`` (spec §1.2). ``tests/server/http/java/ChallengeClient.java`` does the same with the JDK's
 ``Authenticator`` and runs the Java client's call sequence over HTTPS; run with ``java <file>.java``.
 """
 

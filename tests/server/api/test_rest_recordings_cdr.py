@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.rpc.rpc_client import RpcClient
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 START = "/api/recordings/start"

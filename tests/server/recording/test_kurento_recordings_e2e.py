@@ -1,7 +1,7 @@
 """INDIVIDUAL and COMPOSED audio-only recordings of openvidu-browser 2.10/2.11 publishers in headless Chromium,
 through the real server and a real minikms (RecorderEndpoint, Composite/HubPort), inside a loopback netns.
 
-    unshare -n sh -c 'ip link set lo up && python -m pytest tests/recording/test_kurento_recordings_e2e.py'
+    unshare -n sh -c 'ip link set lo up && python -m pytest tests/server/recording/test_kurento_recordings_e2e.py'
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
-from tests.events.webhook_receiver import WebhookReceiver
-from tests.recording.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.support.browser import Browser, Page, StaticServer
+from tests.support.media_checks import decodes, ffprobe, max_volume, stream_types
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 

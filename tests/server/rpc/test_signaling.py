@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.events.webhook_receiver import WebhookReceiver
-from tests.rpc.rpc_client import RpcClient, RpcFailure
 from tests.support.procs import MinikmsProcess
+from tests.support.rpc_client import RpcClient, RpcFailure
 from tests.support.server import ServerProcess
+from tests.support.webhook_receiver import WebhookReceiver
 
 RECONNECT_WINDOW = 1.5
 PING_TIMEOUT = 2.0

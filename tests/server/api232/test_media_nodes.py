@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pro.helpers import join, participants, rest
+from tests.support.participants import join, participants, rest
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 

@@ -23,8 +23,16 @@ import psutil
 import pytest
 import yaml
 
-from tests.observability.test_dashboard import dashboard, queries
-from tests.pro.helpers import join, media_servers, new_session, participants, publish, rest, sdp_offer
+from tests.server.observability.test_dashboard import dashboard, queries
+from tests.support.participants import (
+    join,
+    media_servers,
+    new_session,
+    participants,
+    publish,
+    rest,
+    sdp_offer,
+)
 from tests.support.procs import LOOPBACK, MinikmsProcess, free_port, wait_port
 from tests.support.server import ServerProcess
 

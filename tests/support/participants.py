@@ -1,4 +1,4 @@
-"""Helpers for the Pro API tests: sessions through REST, participants through the signaling websocket."""
+"""Sessions through REST and participants through the signaling websocket, against a server process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from aiortc import RTCPeerConnection
 
-from tests.rpc.rpc_client import RpcClient
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
 

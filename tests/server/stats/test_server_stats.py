@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.pro.helpers import join, participants, publish, rest
+from tests.support.participants import join, participants, publish, rest
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 
