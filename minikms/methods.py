@@ -147,9 +147,6 @@ class ServerMethods:
         except RpcError as err:
             return failure(request_id, err)
         except Exception as exc:
-            converted = _media_error(exc)
-            if converted is not None:
-                return failure(request_id, converted)
             log.exception("%s failed", method)
             return failure(
                 request_id, RpcError(INTERNAL_ERROR, f"Unexpected error while processing method: {exc}")
@@ -311,14 +308,3 @@ class ServerMethods:
             result = reply.get("result")
             values.append(result.get("value") if isinstance(result, dict) else None)
         return {"sessionId": session_id, "value": replies}
-
-
-def _media_error(exc: Exception) -> RpcError | None:
-    """A ``minikms.media.MediaError`` as the JSON-RPC error KMS would send."""
-    try:
-        from minikms.media import MediaError
-    except ImportError:
-        return None
-    if isinstance(exc, MediaError):
-        return RpcError(exc.code, exc.message, exc.type)
-    return None

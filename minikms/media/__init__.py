@@ -1,8 +1,8 @@
 """minikms media engine: aiortc behind the Kurento-facing objects.
 
 The CORE (minikms/objects) owns one ``MediaEngine`` per process and one node per media element; it
-sets ``node.emit`` to forward events (KMS 7.x names, §4.3 data fields without the common ones) and
-turns ``MediaError`` into JSON-RPC errors.
+sets ``node.emit`` to forward events (KMS 7.x names, §4.3 data fields without the common ones). Failures are
+``minikms.protocol.KurentoError`` (the one vocabulary of KMS codes), answered as JSON-RPC errors as they are.
 
 Map of the package:
 - node.py       MediaEngine (loopback ICE patch, flow monitor, shared encoders) and MediaNode (graph:
@@ -23,7 +23,6 @@ Map of the package:
 
 from __future__ import annotations
 
-from .errors import MediaError
 from .filters import FilterNode
 from .mixer import CompositeNode, HubPortNode
 from .node import EventSink, MediaEngine, MediaNode, media_kinds
@@ -40,7 +39,6 @@ __all__ = [
     "FilterNode",
     "HubPortNode",
     "MediaEngine",
-    "MediaError",
     "MediaNode",
     "MediaParams",
     "PassThroughNode",

@@ -24,7 +24,8 @@ from av import VideoFrame
 from av.frame import Frame
 from av.packet import Packet
 
-from .errors import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, MEDIA_OBJECT_NOT_AVAILABLE, MediaError
+from minikms.protocol import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, MEDIA_OBJECT_NOT_AVAILABLE, KurentoError
+
 from .node import MediaEngine, MediaNode
 from .tracks import InputSwitch
 
@@ -237,7 +238,7 @@ class FilterNode(MediaNode):
         try:
             effect = parse_command(command)
         except FilterCommandError as exc:
-            raise MediaError.of(MEDIA_OBJECT_NOT_AVAILABLE, str(exc)) from None
+            raise KurentoError(MEDIA_OBJECT_NOT_AVAILABLE, str(exc)) from None
         return cls(engine, effect)
 
     def set_element_property(self, name: str, value: str) -> None:
@@ -245,4 +246,4 @@ class FilterNode(MediaNode):
         try:
             self.effect.set_property(name, value)
         except FilterCommandError as exc:
-            raise MediaError.of(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, str(exc)) from None
+            raise KurentoError(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, str(exc)) from None

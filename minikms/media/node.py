@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .errors import UNSUPPORTED_MEDIA_TYPE, MediaError
+from minikms.protocol import UNSUPPORTED_MEDIA_TYPE, KurentoError
+
 from .ice import patch_host_addresses
 from .levels import patch_audio_level
 from .params import DEFAULT_PARAMS, MediaParams
@@ -39,7 +40,7 @@ def media_kinds(kind: str | None) -> tuple[str, ...]:
         return ("video",)
     if upper == "DATA":
         return ()
-    raise MediaError.of(UNSUPPORTED_MEDIA_TYPE, f"Invalid media type {kind}")
+    raise KurentoError(UNSUPPORTED_MEDIA_TYPE, f"Invalid media type {kind}")
 
 
 class MediaEngine:

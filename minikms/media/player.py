@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlparse
 
 from aiortc.contrib.media import MediaPlayer
 
-from .errors import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, MediaError
+from minikms.protocol import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, KurentoError
+
 from .node import KINDS, MediaEngine, MediaNode
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def player_source(uri: str, network_cache_ms: int) -> tuple[str, dict[str, str]]
     of RTSP, an I/O timeout for network sources)."""
     parsed = urlparse(uri)
     if parsed.scheme not in SCHEMES:
-        raise MediaError.of(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, f"Unsupported URI scheme in {uri}")
+        raise KurentoError(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, f"Unsupported URI scheme in {uri}")
     if parsed.scheme == "file":
         return unquote(parsed.path), {}
     options = {"rw_timeout": str(int(OPEN_TIMEOUT_SECONDS * 1_000_000))}
@@ -56,7 +57,7 @@ class PlayerNode(MediaNode):
                     asyncio.to_thread(MediaPlayer, self.source, options=self.options), OPEN_TIMEOUT_SECONDS
                 )
             except (OSError, ValueError, TimeoutError, Exception) as exc:
-                raise MediaError.of(
+                raise KurentoError(
                     MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, f"Cannot open {self.uri}: {exc}"
                 ) from None
         for kind in KINDS:

@@ -9,7 +9,8 @@ import os
 import time
 from urllib.parse import unquote, urlparse
 
-from .errors import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, MediaError
+from minikms.protocol import MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, KurentoError
+
 from .node import KINDS, MediaEngine, MediaNode
 from .recording import Arrival, RecordingWriter, WriterResult, WriterSettings, profile_spec
 
@@ -40,7 +41,7 @@ class RecorderNode(MediaNode):
     ) -> None:
         spec = profile_spec(profile)
         if spec is None:
-            raise MediaError.of(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, f"Unsupported media profile {profile}")
+            raise KurentoError(MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, f"Unsupported media profile {profile}")
         super().__init__(engine)
         self.uri = uri
         self.profile = profile.upper()

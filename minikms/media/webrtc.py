@@ -20,8 +20,7 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.sdp import candidate_from_sdp
 
-from . import sdp as sdp_text
-from .errors import (
+from minikms.protocol import (
     ICE_ADD_CANDIDATE_ERROR,
     SDP_END_POINT_ALREADY_NEGOTIATED,
     SDP_END_POINT_ANSWER_ALREADY_PROCCESED,
@@ -30,8 +29,10 @@ from .errors import (
     SDP_END_POINT_PROCESS_ANSWER_ERROR,
     SDP_END_POINT_PROCESS_OFFER_ERROR,
     SDP_PARSE_ERROR,
-    MediaError,
+    KurentoError,
 )
+
+from . import sdp as sdp_text
 from .ice import candidate_allowed
 from .node import KINDS, MediaEngine, MediaNode, media_kinds
 from .sharedvideo import VP8_MIME, VideoSendTrack
@@ -142,14 +143,14 @@ class WebRtcNode(MediaNode):
     async def process_offer(self, sdp: str) -> str:
         async with self._negotiating:
             if self._offer_generated or self.pc.remoteDescription is not None:
-                raise MediaError.of(SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated")
+                raise KurentoError(SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated")
             remote = self._checked_remote(sdp, "offer")
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(remote, "offer"))
             except ValueError as exc:
-                raise MediaError.of(SDP_PARSE_ERROR, f"Error parsing SDP: {exc}") from exc
+                raise KurentoError(SDP_PARSE_ERROR, f"Error parsing SDP: {exc}") from exc
             except Exception as exc:
-                raise MediaError.of(
+                raise KurentoError(
                     SDP_END_POINT_PROCESS_OFFER_ERROR, f"Error processing offer: {exc}"
                 ) from exc
             self.remote_sdp = sdp
@@ -159,7 +160,7 @@ class WebRtcNode(MediaNode):
                 answer = await self.pc.createAnswer()
                 await self.pc.setLocalDescription(answer)
             except Exception as exc:
-                raise MediaError.of(
+                raise KurentoError(
                     SDP_END_POINT_PROCESS_OFFER_ERROR, f"Error processing offer: {exc}"
                 ) from exc
             self._watch_receivers()
@@ -170,7 +171,7 @@ class WebRtcNode(MediaNode):
         """Offer audio and video; ``audio``/``video`` are offerToReceiveAudio/offerToReceiveVideo."""
         async with self._negotiating:
             if self._offer_generated or self.pc.remoteDescription is not None:
-                raise MediaError.of(SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated")
+                raise KurentoError(SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated")
             receive = {"audio": audio, "video": video}
             for kind in KINDS:
                 wants_recv = receive[kind] and not self.sendonly
@@ -184,7 +185,7 @@ class WebRtcNode(MediaNode):
                 offer = await self.pc.createOffer()
                 await self.pc.setLocalDescription(offer)
             except Exception as exc:
-                raise MediaError.of(
+                raise KurentoError(
                     SDP_END_POINT_GENERATE_OFFER_ERROR, f"Error generating offer: {exc}"
                 ) from exc
             self._offer_generated = True
@@ -195,16 +196,16 @@ class WebRtcNode(MediaNode):
     async def process_answer(self, sdp: str) -> str:
         async with self._negotiating:
             if not self._offer_generated:
-                raise MediaError.of(SDP_END_POINT_NOT_OFFER_GENERATED, "Offer not generated")
+                raise KurentoError(SDP_END_POINT_NOT_OFFER_GENERATED, "Offer not generated")
             if self._answer_processed:
-                raise MediaError.of(SDP_END_POINT_ANSWER_ALREADY_PROCCESED, "Answer already processed")
+                raise KurentoError(SDP_END_POINT_ANSWER_ALREADY_PROCCESED, "Answer already processed")
             remote = self._checked_remote(sdp, "answer")
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(remote, "answer"))
             except ValueError as exc:
-                raise MediaError.of(SDP_PARSE_ERROR, f"Error parsing SDP: {exc}") from exc
+                raise KurentoError(SDP_PARSE_ERROR, f"Error parsing SDP: {exc}") from exc
             except Exception as exc:
-                raise MediaError.of(
+                raise KurentoError(
                     SDP_END_POINT_PROCESS_ANSWER_ERROR, f"Error processing answer: {exc}"
                 ) from exc
             self._answer_processed = True
@@ -214,9 +215,9 @@ class WebRtcNode(MediaNode):
 
     def _checked_remote(self, sdp: str, what: str) -> str:
         if not sdp or not sdp.strip():
-            raise MediaError.of(SDP_PARSE_ERROR, f"Empty {what} not valid")
+            raise KurentoError(SDP_PARSE_ERROR, f"Empty {what} not valid")
         if not sdp_text.looks_like_sdp(sdp):
-            raise MediaError.of(SDP_PARSE_ERROR, "Error parsing SDP")
+            raise KurentoError(SDP_PARSE_ERROR, "Error parsing SDP")
         return sdp_text.filter_remote_candidates(sdp, self.engine.address)
 
     def _attach_senders(self) -> None:
@@ -293,7 +294,7 @@ class WebRtcNode(MediaNode):
         try:
             candidate_from_sdp(body)
         except Exception as exc:
-            raise MediaError.of(ICE_ADD_CANDIDATE_ERROR, f"Invalid candidate: {candidate}") from exc
+            raise KurentoError(ICE_ADD_CANDIDATE_ERROR, f"Invalid candidate: {candidate}") from exc
         if not candidate_allowed(body, self.engine.address):
             log.debug("dropping non-loopback candidate %s", candidate)
             return
@@ -315,7 +316,7 @@ class WebRtcNode(MediaNode):
             try:
                 await self.pc.addIceCandidate(parsed)
             except Exception as exc:
-                raise MediaError.of(ICE_ADD_CANDIDATE_ERROR, f"Cannot add candidate: {exc}") from exc
+                raise KurentoError(ICE_ADD_CANDIDATE_ERROR, f"Cannot add candidate: {exc}") from exc
 
     @staticmethod
     def _candidate_target(

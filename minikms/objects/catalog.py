@@ -26,7 +26,7 @@ from minikms.objects.endpoints import (
     SdpEndpoint,
     SessionEndpoint,
     UriEndpoint,
-    WebRtcEndpoint,
+    WebRtcEndpointObject,
 )
 from minikms.objects.marshal import ENUMS, STRUCTS
 from minikms.objects.pipeline import MediaPipeline
@@ -51,7 +51,7 @@ ALL_CLASSES: tuple[type[MediaObject], ...] = (
     SdpEndpoint,
     BaseRtpEndpoint,
     UriEndpoint,
-    WebRtcEndpoint,
+    WebRtcEndpointObject,
     RecorderEndpoint,
     PlayerEndpoint,
     Composite,

@@ -135,7 +135,10 @@ class BaseRtpEndpoint(SdpEndpoint):
         return None
 
 
-class WebRtcEndpoint(BaseRtpEndpoint):
+class WebRtcEndpointObject(BaseRtpEndpoint):
+    """The served Kurento ``WebRtcEndpoint`` (its Kurento name is KMS_TYPE; ``kms_client.objects.WebRtcEndpoint``
+    is the client proxy of the same Kurento class)."""
+
     KMS_TYPE: ClassVar[str] = "WebRtcEndpoint"
     ABSTRACT: ClassVar[bool] = False
     MODULE: ClassVar[str] = "elements"

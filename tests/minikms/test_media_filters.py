@@ -14,9 +14,10 @@ from av.audio.frame import AudioFrame
 from av.frame import Frame
 from av.video.frame import VideoFrame
 
-from minikms.media import FilterNode, MediaEngine, MediaError
+from minikms.media import FilterNode, MediaEngine
 from minikms.media.filters import parse_command
 from minikms.media.tracks import InputSwitch
+from minikms.protocol import KurentoError
 from tests.minikms.kms_wire import RawKms
 from tests.support.procs import MinikmsProcess
 
@@ -149,10 +150,10 @@ async def test_set_element_property_changes_the_live_effect(engine: MediaEngine)
     assert isinstance(second, VideoFrame)
     _, u, v = planes_of(second)
     assert np.all(u == 109) and np.all(v == 149)  # 128 + (90-128)/2, 128 + (170-128)/2
-    with pytest.raises(MediaError) as unknown:
+    with pytest.raises(KurentoError) as unknown:
         node.set_element_property("sharpness", "1")
     assert unknown.value.code == 40107 and "sharpness" in unknown.value.message
-    with pytest.raises(MediaError) as bad:
+    with pytest.raises(KurentoError) as bad:
         node.set_element_property("saturation", "lots")
     assert bad.value.code == 40107
     third = await through(node, synthetic_frame())  # the failed calls left the effect as it was
@@ -196,9 +197,9 @@ async def test_audio_passes_through(engine: MediaEngine) -> None:
     ],
 )
 async def test_unsupported_commands_are_missing_elements(engine: MediaEngine, command: str) -> None:
-    with pytest.raises(MediaError) as err:
+    with pytest.raises(KurentoError) as err:
         FilterNode.from_command(engine, command)
-    assert err.value.code == 40108 and err.value.type == "MEDIA_OBJECT_NOT_AVAILABLE"
+    assert err.value.code == 40108 and err.value.data_type == "MEDIA_OBJECT_NOT_AVAILABLE"
 
 
 def test_parse_command_values() -> None:

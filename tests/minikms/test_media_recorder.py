@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
-from minikms.media import MediaEngine, MediaError, PassThroughNode, RecorderNode, WebRtcNode
+from minikms.media import MediaEngine, PassThroughNode, RecorderNode, WebRtcNode
+from minikms.protocol import KurentoError
 from tests.minikms.media_helpers import (
     ConstantAudioTrack,
     EventLog,
@@ -172,7 +173,7 @@ async def test_release_while_recording_finalises_the_file(engine: MediaEngine, t
 
 
 async def test_bad_uri_and_profile(engine: MediaEngine, tmp_path: Path) -> None:
-    with pytest.raises(MediaError) as info:
+    with pytest.raises(KurentoError) as info:
         RecorderNode(engine, (tmp_path / "x.webm").as_uri(), "JPEG_VIDEO_ONLY")
     assert info.value.code == 40107
     recorder = RecorderNode(engine, "http://127.0.0.1:1/upload.webm", "WEBM")

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from av.audio.frame import AudioFrame
 
-from minikms.media import MediaEngine, MediaError, PassThroughNode, RecorderNode, WebRtcNode, media_kinds
+from minikms.media import MediaEngine, PassThroughNode, RecorderNode, WebRtcNode, media_kinds
 from minikms.media.ice import candidate_allowed, parse_candidate
 from minikms.media.levels import AIORTC_AUDIO_LEVEL, audio_level_dbov
 from minikms.media.sdp import filter_remote_candidates, media_sections, set_bandwidth
+from minikms.protocol import KurentoError
 from tests.minikms.media_helpers import (
     ConstantAudioTrack,
     ConstantVideoTrack,
@@ -70,18 +71,18 @@ def test_media_types() -> None:
     assert media_kinds(None) == ("audio", "video")
     assert media_kinds("AUDIO") == ("audio",) and media_kinds("VIDEO") == ("video",)
     assert media_kinds("DATA") == ()
-    with pytest.raises(MediaError) as info:
+    with pytest.raises(KurentoError) as info:
         media_kinds("SMELL")
-    assert (info.value.code, info.value.type) == (40005, "UNSUPPORTED_MEDIA_TYPE")
+    assert (info.value.code, info.value.data_type) == (40005, "UNSUPPORTED_MEDIA_TYPE")
 
 
 async def test_sdp_errors_are_kms_errors(engine: MediaEngine) -> None:
     node = WebRtcNode(engine)
     for bad in ("", "   ", "hello"):
-        with pytest.raises(MediaError) as info:
+        with pytest.raises(KurentoError) as info:
             await node.process_offer(bad)
-        assert info.value.code == 40201 and info.value.type == "SDP_PARSE_ERROR"
-    with pytest.raises(MediaError) as info:
+        assert info.value.code == 40201 and info.value.data_type == "SDP_PARSE_ERROR"
+    with pytest.raises(KurentoError) as info:
         await node.process_answer(OFFER)
     assert info.value.code == 40209
     events = EventLog().attach(node)
@@ -90,10 +91,10 @@ async def test_sdp_errors_are_kms_errors(engine: MediaEngine) -> None:
 
     offerer = WebRtcNode(engine)
     await offerer.generate_offer()
-    with pytest.raises(MediaError) as info:
+    with pytest.raises(KurentoError) as info:
         await offerer.generate_offer()
-    assert info.value.code == 40208 and info.value.type == "SDP_END_POINT_ALREADY_NEGOTIATED"
-    with pytest.raises(MediaError) as info:
+    assert info.value.code == 40208 and info.value.data_type == "SDP_END_POINT_ALREADY_NEGOTIATED"
+    with pytest.raises(KurentoError) as info:
         await offerer.process_offer(OFFER)
     assert info.value.code == 40208
 
@@ -106,9 +107,9 @@ async def test_add_ice_candidate_rules(engine: MediaEngine) -> None:
     assert node._pending == []
     await node.add_ice_candidate("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "0", 0)
     assert len(node._pending) == 1  # kept until the offer arrives
-    with pytest.raises(MediaError) as info:
+    with pytest.raises(KurentoError) as info:
         await node.add_ice_candidate("candidate:nonsense", "0", 0)
-    assert info.value.code == 40401 and info.value.type == "ICE_ADD_CANDIDATE_ERROR"
+    assert info.value.code == 40401 and info.value.data_type == "ICE_ADD_CANDIDATE_ERROR"
 
 
 @pytest.mark.media
@@ -134,7 +135,7 @@ async def test_generate_offer_process_answer_between_two_nodes(engine: MediaEngi
         ("video", "sendrecv"),
     ]
     assert await a.process_answer(answer) == a.local_sdp
-    with pytest.raises(MediaError) as info:
+    with pytest.raises(KurentoError) as info:
         await a.process_answer(answer)
     assert info.value.code == 40210
     assert a.remote_sdp == answer and b.remote_sdp == offer
