@@ -13,13 +13,21 @@ import json
 import math
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_DEPTH", "INT_MAX", "INT_MIN", "WireJsonError", "check_value", "encodable", "loads"]
+from wirejson.coerce import INT_MAX, INT_MIN, as_int
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "INT_MAX",
+    "INT_MIN",
+    "WireJsonError",
+    "as_int",
+    "check_value",
+    "encodable",
+    "loads",
+]
 
 DEFAULT_MAX_DEPTH = 64
 """Deepest nesting of arrays/objects accepted (no message of any protocol here nests beyond ~6)."""
-INT_MIN = -(2**63)
-INT_MAX = 2**63 - 1
-"""Integers must fit a Java ``long`` (what every peer of these protocols parses them into)."""
 _MAX_INT_DIGITS = 20
 _MAX_FIELD_SHOWN = 80
 

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+import wirejson
 from server.api.body import json_object
 from server.api.errors import JSON, error_response
 from server.core.enums import OpenViduRole
@@ -27,22 +28,9 @@ _BANDWIDTH_KEYS = (
 )
 
 
-def _as_int(value: object) -> int:
-    """Gson ``getAsInt``: numbers (truncated) and numeric strings."""
-    if isinstance(value, bool):
-        raise TypeError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        return int(value.strip())
-    raise TypeError(value)
-
-
 def parse_kurento_options(raw: dict[str, Any]) -> KurentoOptions:
-    """Raises ``TypeError``/``ValueError`` on a bad inner type."""
-    bandwidths = {key: _as_int(raw[key]) if key in raw else None for key in _BANDWIDTH_KEYS}
+    """Raises ``TypeError``/``ValueError`` on a bad inner type (numbers read as Gson ``getAsInt`` does)."""
+    bandwidths = {key: wirejson.as_int(raw[key]) if key in raw else None for key in _BANDWIDTH_KEYS}
     filters: tuple[str, ...] = ()
     if "allowedFilters" in raw:
         items = raw["allowedFilters"]

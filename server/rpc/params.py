@@ -39,26 +39,6 @@ def _as_bool(value: Any) -> bool:
     return False
 
 
-def _as_int(value: Any) -> int:
-    number: int
-    if isinstance(value, bool):
-        raise ValueError("boolean is not a number")
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("not a finite number")
-        number = int(value)
-    elif isinstance(value, int):
-        number = value
-    else:
-        text = str(value).strip()
-        if len(text) > 20:
-            raise ValueError("number out of range")
-        number = int(text)
-    if not wirejson.INT_MIN <= number <= wirejson.INT_MAX:
-        raise ValueError("number out of range")
-    return number
-
-
 class Params:
     """Typed access to one request's params, raising the original server's errors."""
 
@@ -89,7 +69,7 @@ class Params:
         if not self.has(key):
             raise missing_param(self.method, key)
         try:
-            return _as_int(self.raw[key])
+            return wirejson.as_int(self.raw[key])
         except ValueError:
             text = f'For input string: "{_as_string(self.raw[key])}"'
             raise RpcError(
@@ -102,7 +82,7 @@ class Params:
         if not self.has(key):
             return default
         try:
-            return _as_int(self.raw[key])
+            return wirejson.as_int(self.raw[key])
         except ValueError:
             return default
 
