@@ -10,7 +10,8 @@ Map of the package:
 - tracks.py     FrameHub (reads a track once, fans frames out), InputSwitch (a track fed by whichever
                 hub it is attached to), QueueTrack, FlowMeter.
 - webrtc.py     WebRtcNode: RTCPeerConnection, SDP offer/answer rules and errors, trickle ICE events,
-                ICE/connection/media state events, bandwidth (b=AS, encoder caps), Kurento getStats.
+                ICE/connection/media state events, bandwidth (b=AS, encoder caps); bitrate.py clamps an
+                encoder's target bitrate, rtpstats.py builds its Kurento getStats.
 - sharedvideo.py one VP8 encode per relayed source for all VP8 subscribers (packets, keyframes on
                 join/PLI); other codecs fall back to aiortc's per-sender encoder.
 - filters.py    FilterNode (GStreamerFilter): gst-launch command parser, numpy videoflip/videobalance.

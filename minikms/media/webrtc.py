@@ -33,10 +33,11 @@ from minikms.protocol import (
 )
 
 from . import sdp as sdp_text
+from .bitrate import clamp_encoder_bitrate
 from .ice import candidate_allowed
-from .node import KINDS, MediaEngine, MediaNode, media_kinds
+from .node import KINDS, MediaEngine, MediaNode
+from .rtpstats import webrtc_stats
 from .sharedvideo import VP8_MIME, VideoSendTrack
-from .stats import RtpFigures, endpoint_stats, inbound_stats, now_millis, outbound_stats
 from .tracks import FlowMeter
 
 log = logging.getLogger(__name__)
@@ -44,44 +45,6 @@ log = logging.getLogger(__name__)
 KMS_SESSION_NAME = "s=Kurento Media Server"
 ICE_STREAM_ID = 1  # one bundled ICE stream, as KMS numbers it
 ICE_COMPONENT_ID = 1
-
-_clamped_encoder_classes: dict[type, type] = {}
-
-
-def clamp_encoder_bitrate(encoder: object, low_bps: int, high_bps: int) -> bool:
-    """Keep an aiortc encoder's target bitrate (set by REMB) within [low, high] bps (0 = no bound).
-
-    aiortc has no API for this, so the encoder instance gets a subclass whose ``target_bitrate``
-    setter clamps. Returns False for encoders without a target bitrate (audio).
-    """
-    cls = type(encoder)
-    prop = getattr(cls, "target_bitrate", None)
-    if not isinstance(prop, property) or prop.fset is None:
-        return False
-    if not getattr(cls, "_minikms_clamped", False):
-        sub = _clamped_encoder_classes.get(cls)
-        if sub is None:
-            base_prop = prop
-
-            def getter(self: Any) -> int:
-                return int(base_prop.fget(self))  # type: ignore[misc]
-
-            def setter(self: Any, value: int) -> None:
-                low, high = self._minikms_caps
-                if high:
-                    value = min(value, high)
-                if low:
-                    value = max(value, low)
-                base_prop.fset(self, value)  # type: ignore[misc]
-
-            sub = type(
-                cls.__name__, (cls,), {"target_bitrate": property(getter, setter), "_minikms_clamped": True}
-            )
-            _clamped_encoder_classes[cls] = sub
-        encoder.__class__ = sub
-    encoder._minikms_caps = (low_bps, high_bps)  # type: ignore[attr-defined]
-    encoder.target_bitrate = encoder.target_bitrate  # type: ignore[attr-defined]
-    return True
 
 
 class WebRtcNode(MediaNode):
@@ -106,7 +69,7 @@ class WebRtcNode(MediaNode):
         self.connection_state = "DISCONNECTED"
         self.media_state = "DISCONNECTED"
         self.selected_pair: dict[str, Any] | None = None
-        self._rx_bytes: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.rx_bytes: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._negotiating = asyncio.Lock()
         self.video_send = VideoSendTrack(self, self.inputs["video"], self.params.shared_packet_queue)
         self.pc.on("track", self._on_track)
@@ -441,7 +404,7 @@ class WebRtcNode(MediaNode):
             original: Callable[..., Awaitable[None]] = receiver._handle_rtp_packet
 
             async def counted(packet: Any, arrival_time_ms: int, _k: str = kind, _o: Any = original) -> None:
-                self._rx_bytes[_k] += len(packet.payload)
+                self.rx_bytes[_k] += len(packet.payload)
                 await _o(packet, arrival_time_ms=arrival_time_ms)
 
             receiver._handle_rtp_packet = counted  # type: ignore[method-assign]
@@ -482,7 +445,7 @@ class WebRtcNode(MediaNode):
 
     def _apply_send_caps(self) -> None:
         caps = (self.min_send_kbps * 1000, self.max_send_kbps * 1000)
-        for sender in self._senders("video"):
+        for sender in self.senders("video"):
             encoder = getattr(sender, "_RTCRtpSender__encoder", None)
             if encoder is not None and getattr(encoder, "_minikms_caps", None) != caps:
                 clamp_encoder_bitrate(encoder, *caps)
@@ -490,64 +453,22 @@ class WebRtcNode(MediaNode):
     def encoder_target_bitrate(self, kind: str = "video") -> int | None:
         if kind == "video" and self.video_send.encoder is not None:
             return self.video_send.encoder.bitrate
-        for sender in self._senders(kind):
+        for sender in self.senders(kind):
             encoder = getattr(sender, "_RTCRtpSender__encoder", None)
             if encoder is not None and hasattr(encoder, "target_bitrate"):
                 return int(encoder.target_bitrate)
         return None
 
-    def _senders(self, kind: str) -> list[RTCRtpSender]:
+    def senders(self, kind: str) -> list[RTCRtpSender]:
         return [t.sender for t in self.pc.getTransceivers() if t.kind == kind and t.sender.track is not None]
 
-    def _receivers(self, kind: str) -> list[RTCRtpReceiver]:
+    def receivers(self, kind: str) -> list[RTCRtpReceiver]:
         return [t.receiver for t in self.pc.getTransceivers() if t.kind == kind]
 
     # -- stats -------------------------------------------------------------------------------------------
 
     async def get_stats(self, media_type: str | None = None) -> dict[str, dict[str, Any]]:
-        stamp = now_millis()
-        result: dict[str, dict[str, Any]] = {self.element_id: endpoint_stats(self.element_id, stamp)}
-        for kind in media_kinds(media_type):
-            for receiver in self._receivers(kind):
-                report = await receiver.getStats()
-                for stat in report.values():
-                    if getattr(stat, "type", "") != "inbound-rtp":
-                        continue
-                    figures = RtpFigures(
-                        kind=kind,
-                        ssrc=stat.ssrc,
-                        transport_id=stat.transportId,
-                        packets=stat.packetsReceived,
-                        bytes=self._rx_bytes[kind],
-                        packets_lost=stat.packetsLost,
-                        jitter_units=stat.jitter,
-                    )
-                    stat_id = f"inboundrtp_{kind}_{stat.ssrc}"
-                    result[stat_id] = inbound_stats(stat_id, figures, stamp)
-            for sender in self._senders(kind):
-                report = await sender.getStats()
-                remote = {
-                    s.ssrc: s for s in report.values() if getattr(s, "type", "") == "remote-inbound-rtp"
-                }
-                for stat in report.values():
-                    if getattr(stat, "type", "") != "outbound-rtp":
-                        continue
-                    back = remote.get(stat.ssrc)
-                    figures = RtpFigures(
-                        kind=kind,
-                        ssrc=stat.ssrc,
-                        transport_id=stat.transportId,
-                        track_id=stat.trackId,
-                        packets=stat.packetsSent,
-                        bytes=stat.bytesSent,
-                        packets_lost=back.packetsLost if back is not None else 0,
-                        fraction_lost=back.fractionLost / 256 if back is not None else 0.0,
-                        round_trip_time=(back.roundTripTime or 0.0) if back is not None else 0.0,
-                        target_bitrate=float(self.encoder_target_bitrate(kind) or 0),
-                    )
-                    stat_id = f"outboundrtp_{kind}_{stat.ssrc}"
-                    result[stat_id] = outbound_stats(stat_id, figures, stamp)
-        return result
+        return await webrtc_stats(self, media_type)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
