@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 
 MEDIA_TIMEOUT = 60.0
+EVENT_TIMEOUT = 30.0
 PLAYBACK_WINDOW = 2.0
 
 
@@ -59,6 +61,33 @@ def join(page: Page, token: str, metadata: str) -> str:
     connection_id = page.eval(f"ovJoin({token!r}, {metadata!r})", timeout=MEDIA_TIMEOUT)
     assert isinstance(connection_id, str) and connection_id, page.log_text()
     return connection_id
+
+
+def connect(page: Page, token: str, metadata: str) -> str:
+    """Join without subscribing (the recorder is the only consumer: keeps the two cores free)."""
+    connection_id = page.eval(f"ovJoin({token!r}, {metadata!r}, {{subscribe: false}})", timeout=MEDIA_TIMEOUT)
+    assert isinstance(connection_id, str) and connection_id, page.log_text()
+    return connection_id
+
+
+def wait_event(
+    page: Page, event_type: str, where: str = "true", timeout: float = EVENT_TIMEOUT
+) -> dict[str, Any]:
+    """The first openvidu-browser event of ``event_type`` the page recorded for which ``where`` (JS) holds."""
+    expr = f"ovEvents.find(e => e.type === {event_type!r} && ({where})) || false"
+    try:
+        found: dict[str, Any] = page.wait_for(expr, timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(
+            f"no {event_type} event: {page.eval('ovEvents')}\n{page.log_text()[-3000:]}"
+        ) from exc
+    return found
+
+
+def close_pages(*pages_: Page) -> None:
+    for page in pages_:
+        with contextlib.suppress(Exception):
+            page.close()
 
 
 def wait_remote_playing(page: Page, count: int, timeout: float = MEDIA_TIMEOUT) -> list[dict[str, Any]]:

@@ -12,43 +12,24 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, join, media_server_stack, wait_remote_playing
-from tests.support.browser import Browser, Page, StaticServer
+from tests.e2e.browser_fixtures import (
+    MEDIA_TIMEOUT,
+    join,
+    media_server_stack,
+    wait_event,
+    wait_remote_playing,
+)
+from tests.support.browser import Browser, StaticServer
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
 API = "/openvidu/api"
-EVENT_TIMEOUT = 30.0
 STREAM_ID = re.compile(r"str_CAM_[A-Z][A-Za-z0-9]{3}_(con_[A-Z][A-Za-z0-9]{9})")
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
-
-
-def wait_event(page: Page, event_type: str, where: str = "true") -> dict[str, Any]:
-    expr = f"ovEvents.find(e => e.type === {event_type!r} && ({where})) || false"
-    try:
-        found: dict[str, Any] = page.wait_for(expr, timeout=EVENT_TIMEOUT)
-    except Exception as exc:
-        raise AssertionError(
-            f"no {event_type} event: {page.eval('ovEvents')}\n{page.log_text()[-3000:]}"
-        ) from exc
-    return found
 
 
 def connections(server: ServerProcess, sid: str, query: str = "") -> dict[str, dict[str, Any]]:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.support.browser import BUNDLE_VERSIONS, Browser, StaticServer
 
 pytestmark = [pytest.mark.e2e]
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 @pytest.mark.parametrize("version", sorted(BUNDLE_VERSIONS))

@@ -15,32 +15,24 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, join, media_server_stack, wait_remote_playing
-from tests.support.browser import Browser, Page, StaticServer
+from tests.e2e.browser_fixtures import (
+    MEDIA_TIMEOUT,
+    join,
+    media_server_stack,
+    wait_event,
+    wait_remote_playing,
+)
+from tests.support.browser import Browser, StaticServer
 from tests.support.procs import LOOPBACK, free_port
 from tests.support.rtsp import RtspCamera
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
 API = "/openvidu/api"
-EVENT_TIMEOUT = 30.0
 SOURCE_SECONDS = 60
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +66,6 @@ def http_camera(source: Path) -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait(timeout=10)
-
-
-def wait_event(page: Page, event_type: str, where: str = "true") -> dict[str, Any]:
-    expr = f"ovEvents.find(e => e.type === {event_type!r} && ({where})) || false"
-    try:
-        found: dict[str, Any] = page.wait_for(expr, timeout=EVENT_TIMEOUT)
-    except Exception as exc:
-        raise AssertionError(
-            f"no {event_type} event: {page.eval('ovEvents')}\n{page.log_text()[-3000:]}"
-        ) from exc
-    return found
 
 
 @pytest.mark.parametrize("kind", ["rtsp", "file", "http"])

@@ -6,12 +6,10 @@ Run inside a loopback-only network namespace (media moves):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +17,13 @@ import pytest
 
 from tests.e2e.browser_fixtures import (
     MEDIA_TIMEOUT,
+    close_pages,
     hosting_uri,
     join,
     media_server_stack,
     new_session,
     new_token,
+    wait_event,
     wait_remote_playing,
 )
 from tests.support.browser import Browser, Page, StaticServer
@@ -34,40 +34,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.media]
 EVENT_TIMEOUT = 30.0
 
 
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
-
-
-def wait_event(
-    page: Page, event_type: str, where: str = "true", timeout: float = EVENT_TIMEOUT
-) -> dict[str, Any]:
-    expr = f"ovEvents.find(e => e.type === {event_type!r} && ({where})) || false"
-    try:
-        found: dict[str, Any] = page.wait_for(expr, timeout=timeout)
-    except Exception as exc:
-        raise AssertionError(
-            f"no {event_type} event: {page.eval('ovEvents')}\n{page.log_text()[-3000:]}"
-        ) from exc
-    return found
-
-
 def events_of(page: Page, event_type: str) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = page.eval(f"ovEventsOf({event_type!r})")
     return result
-
-
-def close_pages(*pages_: Page) -> None:
-    for page in pages_:
-        with contextlib.suppress(Exception):
-            page.close()
 
 
 @pytest.mark.parametrize("version", ["2.10", "2.11", "2.32"])

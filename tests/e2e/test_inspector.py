@@ -18,7 +18,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.browser_fixtures import join, media_server_stack, new_session, new_token, wait_remote_playing
+from tests.e2e.browser_fixtures import (
+    close_pages,
+    join,
+    media_server_stack,
+    new_session,
+    new_token,
+    wait_event,
+    wait_remote_playing,
+)
 from tests.e2e.inspector_fixtures import (
     LIVE,
     click,
@@ -30,24 +38,11 @@ from tests.e2e.inspector_fixtures import (
     show,
     wait_card,
 )
-from tests.e2e.test_browser_media import close_pages, wait_event
 from tests.support.browser import Browser, Page, StaticServer
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +79,6 @@ def console(browser: Browser, server: ServerProcess) -> Iterator[Page]:
     yield page
     with contextlib.suppress(Exception):
         page.close()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack
-from tests.server.recording.test_kurento_recordings_e2e import close_pages, connect
+from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, close_pages, connect, media_server_stack
 from tests.support.browser import Browser, StaticServer
 from tests.support.media_checks import ffprobe, stream_types
 from tests.support.node import node_available, run_node_json
@@ -47,18 +45,6 @@ INDIVIDUAL_232 = [
     "id", "object", "name", "outputMode", "sessionId", "createdAt", "size", "duration", "url", "hasAudio",
     "hasVideo", "status",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 def node_view(raw: dict[str, Any]) -> dict[str, Any]:

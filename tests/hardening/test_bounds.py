@@ -25,12 +25,6 @@ MAX_CANDIDATES = 200
 
 
 @pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess() as k:
-        yield k
-
-
-@pytest.fixture(scope="module")
 def server(kms: MinikmsProcess) -> Iterator[ServerProcess]:
     overrides = {
         "kms.uris": [kms.uri],

@@ -24,12 +24,6 @@ INVALID_REQUEST = -32600
 
 
 @pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess() as k:
-        yield k
-
-
-@pytest.fixture(scope="module")
 def server(kms: MinikmsProcess) -> Iterator[ServerProcess]:
     overrides = {"kms.uris": [kms.uri], "openvidu.pro.cluster": True, "kms.request-timeout": 3}
     with ServerProcess(overrides) as srv:

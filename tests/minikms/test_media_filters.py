@@ -4,7 +4,7 @@ answers of a real ``python -m minikms`` process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from fractions import Fraction
 
 import numpy as np
@@ -210,12 +210,6 @@ def test_parse_command_values() -> None:
 
 
 # -- over the wire, against a real minikms process ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess(kms_version="7.3.0") as proc:
-        yield proc
 
 
 async def test_create_answers_over_the_wire(kms: MinikmsProcess) -> None:

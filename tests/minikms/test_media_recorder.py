@@ -189,12 +189,6 @@ def server() -> Iterator[StaticServer]:
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
-
-
 @pytest.mark.media
 @pytest.mark.e2e
 async def test_record_browser_publisher_repeatedly(

@@ -26,12 +26,6 @@ def server() -> Iterator[StaticServer]:
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
-
-
 @pytest.fixture
 async def engine() -> AsyncIterator[MediaEngine]:
     eng = MediaEngine(LOOPBACK)

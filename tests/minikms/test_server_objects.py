@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.minikms.kms_wire import RawKms
 from tests.support.procs import MinikmsProcess
 
 MANAGER = "manager_ServerManager"
-
-
-@pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess(kms_version="7.3.0") as proc:
-        yield proc
 
 
 def kinds(events: list[dict[str, object]]) -> list[tuple[object, object]]:

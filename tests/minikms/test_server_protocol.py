@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import websockets
@@ -15,12 +14,6 @@ from tests.minikms.kms_wire import RawKms
 from tests.support.procs import MinikmsProcess
 
 MANAGER = "manager_ServerManager"
-
-
-@pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess(kms_version="7.3.0") as proc:
-        yield proc
 
 
 def assert_compact_sorted(frame: str | bytes) -> None:

@@ -24,12 +24,6 @@ def server() -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def api(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
-
-
-@pytest.fixture
 def anon(server: ServerProcess) -> Iterator[httpx.Client]:
     with server.client(auth=False) as client:
         yield client

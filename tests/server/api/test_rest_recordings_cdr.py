@@ -75,12 +75,6 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess() as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
 def recording_server(folders: tuple[Path, Path], kms: MinikmsProcess) -> Iterator[ServerProcess]:
     recordings, cdr = folders
     overrides = {

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.participants import join, participants, rest
 from tests.support.procs import MinikmsProcess
@@ -15,18 +12,6 @@ from tests.support.server import ServerProcess
 
 NODES = "/openvidu/api/media-nodes"
 FAST_KMS = {"kms.ping-interval": 0.5, "kms.ping-timeout": 1.0, "kms.reconnect-window": 2.0}
-
-
-@pytest.fixture
-def kms_pair(tmp_path: Path) -> Iterator[list[MinikmsProcess]]:
-    procs = [MinikmsProcess(log_path=tmp_path / f"kms{i}.log") for i in range(2)]
-    for proc in procs:
-        proc.start()
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            proc.stop()
 
 
 def cluster(kms: list[MinikmsProcess], tmp_path: Path, **overrides: Any) -> ServerProcess:

@@ -49,12 +49,6 @@ def server(folder: Path) -> Iterator[ServerProcess]:
         yield proc
 
 
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
-
-
 def test_stored_recordings_in_both_shapes(server: ServerProcess, folder: Path, api: httpx.Client) -> None:
     for doc in (COMPOSED, OLD_AUDIO, STARTED):
         write(folder, doc)

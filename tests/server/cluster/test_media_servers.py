@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,6 @@ from tests.support.procs import MinikmsProcess, free_port
 from tests.support.server import ServerProcess
 
 FAST_KMS = {"kms.ping-interval": 0.5, "kms.ping-timeout": 1.0, "kms.reconnect-window": 2.0}
-
-
-@pytest.fixture
-def kms_pair(tmp_path: Path) -> Iterator[list[MinikmsProcess]]:
-    procs = [MinikmsProcess(log_path=tmp_path / f"kms{i}.log") for i in range(2)]
-    for proc in procs:
-        proc.start()
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            proc.stop()
 
 
 def cluster_server(kms: list[MinikmsProcess], tmp_path: Path, **overrides: Any) -> ServerProcess:

@@ -27,12 +27,6 @@ def server() -> Iterator[ServerProcess]:
         yield proc
 
 
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
-
-
 class SseReader:
     """Reads ``event:``/``data:`` messages from an open push stream."""
 

@@ -6,7 +6,7 @@ The only stand-in is the listener, a recorder of what the media layer reports.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,12 +50,6 @@ class RecordingListener:
         data: str,
     ) -> None:
         self.filter_events.append((recipient_ids, stream_id, event_type))
-
-
-@pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess() as k:
-        yield k
 
 
 @pytest.fixture

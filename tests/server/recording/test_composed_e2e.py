@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
-from tests.server.recording.test_kurento_recordings_e2e import close_pages, connect, wait_event
+from tests.e2e.browser_fixtures import (
+    MEDIA_TIMEOUT,
+    close_pages,
+    connect,
+    media_server_stack,
+    new_session,
+    new_token,
+    wait_event,
+)
 from tests.support.browser import OPENVIDU_BROWSER_BUNDLES, Browser, StaticServer
 from tests.support.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.support.procs import REPO_ROOT, free_port, wait_port
@@ -31,18 +37,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
 RECORD_SECONDS = 4.0
 RECORDER_MARK = "ov-recorder-"
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 def poll_while_starting(server: ServerProcess, sid: str, starting: Future[Any]) -> dict[str, Any]:

@@ -6,59 +6,30 @@ through the real server and a real minikms (RecorderEndpoint, Composite/HubPort)
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser_fixtures import MEDIA_TIMEOUT, media_server_stack, new_session, new_token
-from tests.support.browser import Browser, Page, StaticServer
+from tests.e2e.browser_fixtures import (
+    MEDIA_TIMEOUT,
+    close_pages,
+    connect,
+    media_server_stack,
+    new_session,
+    new_token,
+    wait_event,
+)
+from tests.support.browser import Browser, StaticServer
 from tests.support.media_checks import decodes, ffprobe, max_volume, stream_types
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.media]
 
-EVENT_TIMEOUT = 30.0
 RECORD_SECONDS = 3.0
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[StaticServer]:
-    with StaticServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
-
-
-def connect(page: Page, token: str, metadata: str) -> str:
-    """Join without subscribing (the recorder is the only consumer: keeps the two cores free)."""
-    connection_id = page.eval(f"ovJoin({token!r}, {metadata!r}, {{subscribe: false}})", timeout=MEDIA_TIMEOUT)
-    assert isinstance(connection_id, str) and connection_id, page.log_text()
-    return connection_id
-
-
-def wait_event(page: Page, event_type: str, where: str = "true") -> dict[str, Any]:
-    expr = f"ovEvents.find(e => e.type === {event_type!r} && ({where})) || false"
-    try:
-        found: dict[str, Any] = page.wait_for(expr, timeout=EVENT_TIMEOUT)
-    except Exception as exc:
-        raise AssertionError(f"no {event_type}: {page.eval('ovEvents')}\n{page.log_text()[-3000:]}") from exc
-    return found
-
-
-def close_pages(*pages_: Page) -> None:
-    for page in pages_:
-        with contextlib.suppress(Exception):
-            page.close()
 
 
 def cdr_events(folder: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -28,12 +28,6 @@ EVENT_TIMEOUT = 15.0
 
 
 @pytest.fixture(scope="module")
-def kms() -> Iterator[MinikmsProcess]:
-    with MinikmsProcess() as k:
-        yield k
-
-
-@pytest.fixture(scope="module")
 def server(kms: MinikmsProcess) -> Iterator[ServerProcess]:
     overrides = {
         "kms.uris": [kms.uri],
