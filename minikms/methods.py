@@ -12,11 +12,11 @@ from minikms.protocol import (
     INVALID_SESSION,
     MALFORMED_TRANSACTION,
     MEDIA_OBJECT_EVENT_NOT_SUPPORTED,
+    JsonRpcError,
     KurentoError,
     NoReply,
     RefusedFrame,
     Request,
-    RpcError,
     decode_frame,
     dumps,
     failure,
@@ -110,7 +110,7 @@ class ServerMethods:
             return failure(refused.request_id, refused_params(refused.reason))
         try:
             request = parse_request(message)
-        except RpcError as err:
+        except JsonRpcError as err:
             return failure(None, err)
         return await self.handle(peer, request)
 
@@ -144,12 +144,12 @@ class ServerMethods:
     ) -> dict[str, Any]:
         try:
             return success(request_id, await self.execute(peer, method, params))
-        except RpcError as err:
+        except JsonRpcError as err:
             return failure(request_id, err)
         except Exception as exc:
             log.exception("%s failed", method)
             return failure(
-                request_id, RpcError(INTERNAL_ERROR, f"Unexpected error while processing method: {exc}")
+                request_id, JsonRpcError(INTERNAL_ERROR, f"Unexpected error while processing method: {exc}")
             )
 
     async def execute(self, peer: Peer, method: str, params: Params | None) -> Any:
@@ -285,7 +285,7 @@ class ServerMethods:
             raise param_required("operations")
         operations = params["operations"]
         if not isinstance(operations, list):
-            raise RpcError(-32000, "'operations' parameter should be an array")
+            raise JsonRpcError(-32000, "'operations' parameter should be an array")
         session_id = _session_or_new(params)
         for index, operation in enumerate(operations):
             op_id = operation.get("id") if isinstance(operation, dict) else None
@@ -296,7 +296,7 @@ class ServerMethods:
         for index, operation in enumerate(operations):
             try:
                 inner = parse_request(_replace_newrefs(operation, values))
-            except RpcError as err:
+            except JsonRpcError as err:
                 replies.append(failure(index, err))
                 break
             inner_params = dict(inner.params) if inner.params is not None else {}

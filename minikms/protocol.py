@@ -105,7 +105,7 @@ def kms_error_type(code: int) -> str:
     return KMS_ERROR_TYPES.get(code, "UNDEFINED")
 
 
-class RpcError(Exception):
+class JsonRpcError(Exception):
     """An error reply. ``data_type`` None means no ``data`` member (JSON-RPC level errors)."""
 
     def __init__(self, code: int, message: str, data_type: str | None = None, data: Any = None) -> None:
@@ -124,7 +124,7 @@ class RpcError(Exception):
         return error
 
 
-class KurentoError(RpcError):
+class KurentoError(JsonRpcError):
     """A KMS-level error (``KurentoException``): always carries ``data.type``."""
 
     def __init__(self, code: int, message: str) -> None:
@@ -135,24 +135,24 @@ class NoReply(Exception):
     """The frame cannot be answered at all (unparseable JSON: KMS sends nothing)."""
 
 
-def invalid_request() -> RpcError:
-    return RpcError(INVALID_REQUEST, "Invalid JSON-RPC request.")
+def invalid_request() -> JsonRpcError:
+    return JsonRpcError(INVALID_REQUEST, "Invalid JSON-RPC request.")
 
 
-def method_not_found() -> RpcError:
-    return RpcError(METHOD_NOT_FOUND, "Method not found.")
+def method_not_found() -> JsonRpcError:
+    return JsonRpcError(METHOD_NOT_FOUND, "Method not found.")
 
 
-def params_required() -> RpcError:
-    return RpcError(INVALID_PARAMS, "'params' is required", "INVALID_PARAMS")
+def params_required() -> JsonRpcError:
+    return JsonRpcError(INVALID_PARAMS, "'params' is required", "INVALID_PARAMS")
 
 
-def param_required(name: str) -> RpcError:
-    return RpcError(SERVER_ERROR, f"'{name}' parameter is required")
+def param_required(name: str) -> JsonRpcError:
+    return JsonRpcError(SERVER_ERROR, f"'{name}' parameter is required")
 
 
-def param_wrong_type(name: str, type_name: str) -> RpcError:
-    return RpcError(
+def param_wrong_type(name: str, type_name: str) -> JsonRpcError:
+    return JsonRpcError(
         SERVER_ERROR, f"'{name}' parameter should be a{'n' if type_name[0] in 'aeiou' else ''} {type_name}"
     )
 
@@ -229,12 +229,12 @@ def _readable_id(frame: str | bytes) -> Any:
     return None
 
 
-def refused_params(reason: str) -> RpcError:
-    return RpcError(INVALID_PARAMS, f"Invalid params: {reason}", "INVALID_PARAMS")
+def refused_params(reason: str) -> JsonRpcError:
+    return JsonRpcError(INVALID_PARAMS, f"Invalid params: {reason}", "INVALID_PARAMS")
 
 
 def parse_request(message: Any) -> Request:
-    """Validate the envelope like ``JsonRpcHandler``; RpcError(-32600) on violations."""
+    """Validate the envelope like ``JsonRpcHandler``; JsonRpcError(-32600) on violations."""
     if not isinstance(message, dict):
         raise invalid_request()
     if message.get("jsonrpc") != JSONRPC_VERSION:
@@ -257,13 +257,13 @@ def success(request_id: Any, result: Any) -> dict[str, Any]:
     return {"id": request_id, "jsonrpc": JSONRPC_VERSION, "result": result}
 
 
-def failure(request_id: Any, error: RpcError) -> dict[str, Any]:
+def failure(request_id: Any, error: JsonRpcError) -> dict[str, Any]:
     return {"error": error.to_json(), "id": request_id, "jsonrpc": JSONRPC_VERSION}
 
 
 def notification_result_error(result: Any) -> dict[str, Any]:
     """Reply KMS gives when a notification (no id) produced a result."""
-    error = RpcError(SERVER_ERROR, "Ignoring response because of a notification request", data=result)
+    error = JsonRpcError(SERVER_ERROR, "Ignoring response because of a notification request", data=result)
     return failure(None, error)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -143,8 +144,9 @@ class Subscriptions:
 class RequestCache:
     """Replies remembered per (sessionId, request id) for ``ttl`` seconds, as KMS's RequestCache."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self.monotonic = monotonic
         self.entries: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         # (deadline, key) in insertion order: with one ttl, also deadline order.
         self.deadlines: deque[tuple[float, tuple[str, str]]] = deque()
@@ -161,12 +163,12 @@ class RequestCache:
 
     def put(self, session_id: str, request_id: Any, reply: dict[str, Any]) -> None:
         key = self._key(session_id, request_id)
-        deadline = time.monotonic() + self.ttl
+        deadline = self.monotonic() + self.ttl
         self.entries[key] = (deadline, reply)
         self.deadlines.append((deadline, key))
 
     def _expire(self) -> None:
-        now = time.monotonic()
+        now = self.monotonic()
         while self.deadlines and self.deadlines[0][0] <= now:
             deadline, key = self.deadlines.popleft()
             entry = self.entries.get(key)

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from server.core.clock import SYSTEM_CLOCK, Clock
 from server.core.events import Event, EventBus, RecordingStarted, RecordingStatusChanged, RecordingStopped
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,14 @@ class LiveFeed:
         interval: float,
         max_consoles: int,
         on_recording_event: Callable[[], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.build = build
         self.bus = bus
         self.interval = interval
         self.max_consoles = max_consoles
         self.on_recording_event = on_recording_event
+        self.clock = clock
         self.consoles: set[Console] = set()
         self.last: dict[str, bytes] = {}
         self.pushes = 0
@@ -148,9 +151,8 @@ class LiveFeed:
     async def _run(self) -> None:
         while True:
             await self._has_consoles.wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-                await asyncio.sleep(EVENT_COALESCE)
+            if await self.clock.wait(self._wake, self.interval):
+                await self.clock.sleep(EVENT_COALESCE)
             self._wake.clear()
             if not self.consoles:
                 continue

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from server.core.clock import SYSTEM_CLOCK, Clock, Timer
 from server.core.ids import random_string
 from server.rpc import protocol
 
@@ -53,19 +54,20 @@ def new_private_id() -> str:
 class RpcConnection:
     """One JSON-RPC session; bound to at most one live transport at a time."""
 
-    def __init__(self, private_id: str, timings: RpcTimings) -> None:
+    def __init__(self, private_id: str, timings: RpcTimings, clock: Clock = SYSTEM_CLOCK) -> None:
         self.private_id = private_id
         self.timings = timings
+        self.clock = clock
         self.transport: Transport | None = None
         self.session_id: str | None = None
         self.connection_id: str | None = None
         self.closed = False
         self._send_lock = asyncio.Lock()
-        self._watchdog: asyncio.TimerHandle | None = None
+        self._watchdog: Timer | None = None
         self._ping_interval: float | None = None
         self._last_ping = 0.0
         self._on_ping_timeout: Callable[[], None] | None = None
-        self._grace: asyncio.TimerHandle | None = None
+        self._grace: Timer | None = None
 
     @property
     def joined(self) -> bool:
@@ -100,21 +102,19 @@ class RpcConnection:
             self._ping_interval = min(interval_ms, MAX_PING_INTERVAL_MS) / 1000
         elif self._ping_interval is None:
             self._ping_interval = self.timings.default_ping_interval
-        loop = asyncio.get_running_loop()
-        self._last_ping = loop.time()
+        self._last_ping = self.clock.monotonic()
         self._on_ping_timeout = on_timeout
         if self._watchdog is None:
-            self._watchdog = loop.call_at(self._last_ping + self._ping_timeout(), self._check_ping)
+            self._watchdog = self.clock.call_later(self._ping_timeout(), self._check_ping)
 
     def _ping_timeout(self) -> float:
         interval = self._ping_interval or self.timings.default_ping_interval
         return interval * self.timings.ping_timeout_factor
 
     def _check_ping(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = self._last_ping + self._ping_timeout()
-        if loop.time() < deadline:
-            self._watchdog = loop.call_at(deadline, self._check_ping)
+        left = self._last_ping + self._ping_timeout() - self.clock.monotonic()
+        if left > 0:
+            self._watchdog = self.clock.call_later(left, self._check_ping)
             return
         self._watchdog = None
         callback = self._on_ping_timeout
@@ -132,8 +132,7 @@ class RpcConnection:
 
     def start_grace(self, on_expiry: Callable[[], None]) -> None:
         self.cancel_grace()
-        loop = asyncio.get_running_loop()
-        self._grace = loop.call_later(self.timings.reconnect_window, on_expiry)
+        self._grace = self.clock.call_later(self.timings.reconnect_window, on_expiry)
 
     def cancel_grace(self) -> None:
         if self._grace is not None:
@@ -149,15 +148,16 @@ class RpcConnection:
 class RpcRegistry:
     """All JSON-RPC sessions by private id."""
 
-    def __init__(self, timings: RpcTimings) -> None:
+    def __init__(self, timings: RpcTimings, clock: Clock = SYSTEM_CLOCK) -> None:
         self.timings = timings
+        self.clock = clock
         self._by_private_id: dict[str, RpcConnection] = {}
 
     def new(self) -> RpcConnection:
         private_id = new_private_id()
         while private_id in self._by_private_id:
             private_id = new_private_id()
-        conn = RpcConnection(private_id, self.timings)
+        conn = RpcConnection(private_id, self.timings, self.clock)
         self._by_private_id[private_id] = conn
         return conn
 

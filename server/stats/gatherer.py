@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from server.core.clock import now_ms
+from server.core.clock import SYSTEM_CLOCK, Clock, now_ms
 from server.stats.host import HostSample, HostSampler
 from server.stats.metrics import StatsMetrics
 
@@ -36,12 +36,14 @@ class StatsGatherer:
         log_path: Path | None = None,
         webrtc_source: WebRtcStatsSource | None = None,
         metrics: StatsMetrics | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.monitoring_interval = monitoring_interval
         self.webrtc_interval = webrtc_interval
         self.log_path = log_path
         self.webrtc_source = webrtc_source
         self.metrics = metrics or StatsMetrics()
+        self.clock = clock
         self.host_history: deque[HostSample] = deque(maxlen=history)
         self.webrtc_history: deque[dict[str, Any]] = deque(maxlen=history)
         self._sampler: HostSampler | None = None
@@ -74,7 +76,7 @@ class StatsGatherer:
         assert self._sampler is not None
         sampler = self._sampler
         while True:
-            await asyncio.sleep(self.monitoring_interval)
+            await self.clock.sleep(self.monitoring_interval)
             try:
                 sample = await asyncio.to_thread(sampler.sample)
             except Exception:  # a sampling failure must not end the loop
@@ -87,7 +89,7 @@ class StatsGatherer:
     async def _webrtc_loop(self) -> None:
         assert self.webrtc_source is not None
         while True:
-            await asyncio.sleep(self.webrtc_interval)
+            await self.clock.sleep(self.webrtc_interval)
             try:
                 endpoints = await asyncio.wait_for(self.webrtc_source(), self.webrtc_interval)
             except Exception:

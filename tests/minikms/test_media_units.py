@@ -255,7 +255,14 @@ async def test_close_frees_tasks_threads_and_sockets(tmp_path: object) -> None:
     assert any(t.name == "minikms-recorder" for t in threading.enumerate())
 
     await engine.close()
-    await asyncio.sleep(0.5)  # let cancelled aiortc tasks unwind
+
+    def freed() -> bool:
+        recorder_alive = any(t.name == "minikms-recorder" for t in threading.enumerate())
+        return media_tasks() <= baseline_tasks and not recorder_alive and udp_sockets() == baseline_udp
+
+    unwound = asyncio.get_running_loop().time() + 5  # cancelled aiortc tasks take a few loop turns to end
+    while not freed() and asyncio.get_running_loop().time() < unwound:
+        await asyncio.sleep(0.01)
     assert engine.nodes == set() and engine.video_encoders == {}
     assert media_tasks() <= baseline_tasks, media_tasks() - baseline_tasks
     assert not any(t.name == "minikms-recorder" for t in threading.enumerate())

@@ -4,7 +4,6 @@ subscriptions, request cache, object ids, parameter unmarshalling."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -13,9 +12,9 @@ from minikms.events import KmsVersion, accepted_names, build_data, wire_names
 from minikms.objects.base import MediaObject
 from minikms.objects.marshal import Param, unmarshal, unmarshal_params
 from minikms.protocol import (
+    JsonRpcError,
     KurentoError,
     NoReply,
-    RpcError,
     decode_frame,
     dumps,
     failure,
@@ -60,7 +59,7 @@ def test_decode_frame_accepts_text_and_binary_and_rejects_garbage() -> None:
     ],
 )
 def test_parse_request_rejects_bad_envelopes(message: Any) -> None:
-    with pytest.raises(RpcError) as info:
+    with pytest.raises(JsonRpcError) as info:
         parse_request(message)
     assert info.value.code == -32600
     assert failure(None, info.value) == {
@@ -204,12 +203,15 @@ def test_subscriptions_dedupe_per_session_object_event() -> None:
 
 
 def test_request_cache_keys_on_session_and_typed_id_and_expires() -> None:
-    cache = RequestCache(ttl=0.2)
+    now = [100.0]
+    cache = RequestCache(ttl=2, monotonic=lambda: now[0])
     cache.put("s", 1, {"id": 1})
     assert cache.get("s", 1) == {"id": 1}
     assert cache.get("s", "1") is None
     assert cache.get("t", 1) is None
-    time.sleep(0.3)
+    now[0] += 1
+    assert cache.get("s", 1) == {"id": 1}
+    now[0] += 1
     assert cache.get("s", 1) is None
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from server.core.events import EventBus, SessionCreated
-from server.inspector.feed import CONSOLE_QUEUE, LiveFeed
+from server.inspector.feed import CONSOLE_QUEUE, EVENT_COALESCE, LiveFeed
+from tests.support.clock import FakeClock
 
 
 class Channels:
@@ -19,8 +18,9 @@ class Channels:
 
 
 async def test_new_console_gets_everything_then_only_changes() -> None:
+    clock = FakeClock()
     bus, channels = EventBus(), Channels()
-    feed = LiveFeed(channels.build, bus, interval=0.2, max_consoles=1)
+    feed = LiveFeed(channels.build, bus, interval=10, max_consoles=1, clock=clock)
     await bus.start()
     await feed.start()
     try:
@@ -28,18 +28,23 @@ async def test_new_console_gets_everything_then_only_changes() -> None:
         assert console is not None and feed.open() is None  # one console at most here
         first = [console.queue.get_nowait() for _ in range(2)]
         assert first == [b"event: sessions\ndata: []\n\n", b"event: stats\ndata: {}\n\n"]
-        # An event pushes at once; only the changed channel is sent.
+        await clock.until_waiting(1)
+        # An event pushes once the burst is gathered (EVENT_COALESCE); only the changed channel is sent.
         channels.value["sessions"] = b'["a"]'
         bus.publish(SessionCreated("a", 1))
-        message = await asyncio.wait_for(console.queue.get(), 1.0)
-        assert message == b'event: sessions\ndata: ["a"]\n\n'
-        # Without an event, the periodic check finds the change.
+        await clock.advance(0)
+        assert console.queue.empty()
+        await clock.advance(EVENT_COALESCE)
+        assert console.queue.get_nowait() == b'event: sessions\ndata: ["a"]\n\n'
+        # Without an event, the periodic check finds the change after one interval, not before.
         channels.value["stats"] = b'{"x":1}'
-        message = await asyncio.wait_for(console.queue.get(), 1.0)
-        assert message == b'event: stats\ndata: {"x":1}\n\n'
+        await clock.advance(9.5)
+        assert console.queue.empty()
+        await clock.advance(1)
+        assert console.queue.get_nowait() == b'event: stats\ndata: {"x":1}\n\n'
         feed.close(console)
         builds = channels.builds
-        await asyncio.sleep(0.5)
+        await clock.advance(100)
         assert channels.builds == builds  # nobody watching: no work
     finally:
         await feed.stop()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from server.rpc.connections import RpcRegistry, RpcTimings, new_private_id
+from tests.support.clock import FakeClock
 
 SHORT = RpcTimings(
-    ping_timeout_factor=3.0, default_ping_interval=0.05, reconnect_window=0.1, send_timeout=0.2
+    ping_timeout_factor=3.0, default_ping_interval=0.05, reconnect_window=0.1, send_timeout=0.05
 )
 
 
@@ -46,28 +49,32 @@ async def test_send_frames_json_and_drops_without_socket() -> None:
 
 
 async def test_ping_watchdog_fires_after_three_intervals() -> None:
-    conn = RpcRegistry(SHORT).new()
+    clock = FakeClock()
+    conn = RpcRegistry(SHORT, clock).new()
     fired: list[float] = []
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    conn.pinged(40, lambda: fired.append(loop.time() - start))  # announces 40 ms
-    await asyncio.sleep(0.06)
-    conn.pinged(None, lambda: fired.append(loop.time() - start))  # re-armed, keeps the 40 ms interval
-    await asyncio.sleep(0.3)
-    assert len(fired) == 1
-    assert fired[0] >= 0.06 + 0.12 - 0.01
+    start = clock.monotonic()
+    conn.pinged(40, lambda: fired.append(clock.monotonic() - start))  # announces 40 ms
+    await clock.advance(0.06)
+    conn.pinged(None, lambda: fired.append(clock.monotonic() - start))  # re-armed, keeps the 40 ms interval
+    await clock.advance(0.11)
+    assert fired == []  # 0.17 s: the first deadline (0.12) was pushed to 0.06 + 0.12
+    await clock.advance(0.3)
+    assert fired == [pytest.approx(0.18)]
 
 
 async def test_grace_window_and_shutdown() -> None:
-    registry = RpcRegistry(SHORT)
+    clock = FakeClock()
+    registry = RpcRegistry(SHORT, clock)
     conn = registry.new()
     expired: list[bool] = []
     conn.start_grace(lambda: expired.append(True))
     conn.cancel_grace()
-    await asyncio.sleep(0.15)
+    await clock.advance(0.15)
     assert expired == []
     conn.start_grace(lambda: expired.append(True))
-    await asyncio.sleep(0.15)
+    await clock.advance(0.09)
+    assert expired == []
+    await clock.advance(0.02)
     assert expired == [True]
     assert registry.get(conn.private_id) is conn
     registry.remove(conn)
