@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.api.test_pro_config_restart import restart, wait_restarted
+from tests.support.restart import restart, wait_restarted
 from tests.support.server import ServerProcess, run_server_once
 
 

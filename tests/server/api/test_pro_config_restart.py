@@ -11,6 +11,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.support.restart import RESTART_TIMEOUT, get_config, restart, wait_restarted
 from tests.support.server import ServerProcess
 
 SEED_AUTHORIZATION = "Basic T1BFTlZJRFVBUFA6TVlfU0VDUkVU"  # the seed's header for secret MY_SECRET
@@ -65,7 +66,6 @@ SEED_RESTART_BODY: dict[str, Any] = {
     "openvidu.pro.stats.webrtc-interval": 20,
 }
 
-RESTART_TIMEOUT = 30.0
 
 
 def json_type(value: object) -> str:
@@ -80,41 +80,6 @@ def json_type(value: object) -> str:
     if isinstance(value, list):
         return "array<" + ",".join(sorted({json_type(v) for v in value})) + ">"
     return type(value).__name__
-
-
-def get_config(server: ServerProcess, secret: str | None = None) -> httpx.Response:
-    import base64
-
-    token = base64.b64encode(f"OPENVIDUAPP:{secret or server.secret}".encode()).decode()
-    with httpx.Client(base_url=server.url, verify=False, timeout=10) as client:
-        return client.get("/pro/config", headers={"Authorization": f"Basic {token}"})
-
-
-def restart(server: ServerProcess, body: Any) -> httpx.Response:
-    with server.client(timeout=10) as client:
-        return client.post("/pro/restart", json=body)
-
-
-def wait_restarted(server: ServerProcess, secret: str, before: float) -> dict[str, Any]:
-    """Poll until the restarted server answers /pro/config with ``secret``; the process must stay the same."""
-    deadline = time.monotonic() + RESTART_TIMEOUT
-    pid = server.proc.pid if server.proc else None
-    while time.monotonic() < deadline:
-        assert server.proc is not None and server.proc.poll() is None, server.log_text()
-        try:
-            response = get_config(server, secret)
-        except httpx.HTTPError:
-            time.sleep(0.05)
-            continue
-        if response.status_code == 200 and "restarting with the new configuration" in server.log_text():
-            # the 200 must come from the new image: it logged its start after the restart line
-            log = server.log_text()
-            if log.rfind("OpenVidu server ready") > log.rfind("restarting with the new configuration"):
-                assert server.proc.pid == pid
-                body: dict[str, Any] = response.json()
-                return body
-        time.sleep(0.05)
-    raise AssertionError(f"not restarted within {RESTART_TIMEOUT} s\n{server.log_text()}")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psutil
 
-from tests.server.api.test_pro_config_restart import wait_restarted
 from tests.support.participants import join, participants, publish, rest
+from tests.support.restart import wait_restarted
 from tests.support.server import ServerProcess
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.server.api.test_pro_config_restart import wait_restarted
 from tests.server.rpc.test_signaling import publish_params, sdp_offer
 from tests.support.procs import MinikmsProcess
+from tests.support.restart import wait_restarted
 from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess
 
