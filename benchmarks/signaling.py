@@ -43,8 +43,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.rpc.rpc_client import RpcClient
 from tests.support.procs import LOOPBACK, MinikmsProcess, free_port, wait_port
+from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess, clean_environ
 
 PHASE_TIMEOUT = 600.0
