@@ -98,6 +98,7 @@ class KmsConnection(RequestMethods):
     ``ping_interval=None`` disables keepalive pings (used for the ``getUsedCpu`` socket).
     ``ssl_context`` is used for ``wss://`` URIs (e.g. one trusting a KMS self-signed certificate).
     At most ``max_pending`` requests await a reply at once (one more fails with ``KmsTooManyRequestsError``).
+    ``session_state`` is the sans-I/O :class:`~kms_client.session_state.SessionState` this driver feeds.
     """
 
     def __init__(
