@@ -1,7 +1,8 @@
 """Kurento JSON-RPC client and media server pool (KMS 6.x and 7.x).
 
 Layers: :mod:`.protocol` (messages, no I/O), :mod:`.structs` and :mod:`.events` (typed wire
-objects), :mod:`.errors`, :mod:`.connection` (one WebSocket and session), :mod:`.objects`
+objects), :mod:`.errors`, :mod:`.session_state` (one session's state, no I/O),
+:mod:`.connection` (its I/O driver: one WebSocket), :mod:`.requests` (typed requests), :mod:`.objects`
 (typed media objects), :mod:`.client` and :mod:`.pool`.
 """
 
@@ -15,10 +16,12 @@ from .errors import (
     KmsError,
     KmsSessionLostError,
     KmsTimeoutError,
+    KmsTooManyRequestsError,
     KmsUnreachableError,
     KurentoRpcError,
 )
 from .lifecycle import (
+    Connected,
     ConnectionState,
     Disconnected,
     LifecycleEvent,
@@ -41,6 +44,7 @@ from .objects import (
     WebRtcEndpoint,
 )
 from .pool import KmsPool, MediaServer
+from .session_state import ResumeOutcome, SessionState
 
 __all__ = [
     "Composite",
@@ -59,6 +63,7 @@ __all__ = [
     "KmsPool",
     "KmsSessionLostError",
     "KmsTimeoutError",
+    "KmsTooManyRequestsError",
     "KmsUnreachableError",
     "KurentoClient",
     "KurentoRpcError",
@@ -71,7 +76,9 @@ __all__ = [
     "ReconnectedEmpty",
     "ReconnectedSame",
     "RecorderEndpoint",
+    "ResumeOutcome",
     "ServerManager",
+    "SessionState",
     "Subscription",
     "Unreachable",
     "WebRtcEndpoint",

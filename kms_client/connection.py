@@ -1,8 +1,9 @@
 """One WebSocket to one media server, carrying one Kurento session.
 
-:class:`KmsConnection` owns the socket, the ``sessionId`` handshake, request/reply correlation
-(many requests in flight), a deadline on every request, ``onEvent`` routing by
-``(object id, canonical event name)``, the keepalive ``ping`` and reconnection.
+:class:`KmsConnection` is the I/O driver of a :class:`~kms_client.session_state.SessionState`, which
+holds, without any I/O, request/reply correlation, the ``sessionId``, ``onEvent`` routing by
+``(object id, canonical event name)`` and the resume decision. The driver owns the socket, the futures
+and the deadline of every request, the connection state, the keepalive ``ping`` and reconnection.
 
 Request ids come from one counter per connection that never restarts, so a request that was in
 flight when the socket dropped is re-sent with the *same* id after a ``connect {sessionId}``
@@ -15,13 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
-import itertools
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -34,24 +32,36 @@ from .errors import (
     KmsConnectionError,
     KmsConnectionLostError,
     KmsError,
-    KmsProtocolError,
     KmsSessionLostError,
     KmsTimeoutError,
     KmsUnreachableError,
     KurentoRpcError,
 )
-from .events import canonical_event_name
 from .lifecycle import (
-    Connected,
     ConnectionState,
     Disconnected,
     LifecycleEvent,
-    ReconnectedEmpty,
-    ReconnectedSame,
+    Listeners,
+    ReconnectPolicy,
     Unreachable,
+    resumed_notice,
 )
-from .protocol import EventNotification, Request, RequestId
-from .structs import ServerInfo, from_wire_value
+from .lifecycle import LifecycleListener as LifecycleListener
+from .protocol import Request, RequestId
+from .requests import RequestMethods
+from .session_state import (
+    DEFAULT_MAX_PENDING,
+    Answered,
+    EventRouted,
+    Failed,
+    Malformed,
+    Pending,
+    ResumeOutcome,
+    SessionState,
+    Unmatched,
+)
+from .session_state import EventCallback as EventCallback
+from .structs import ServerInfo
 
 log = logging.getLogger(__name__)
 
@@ -74,32 +84,21 @@ DEFAULT_CLOSE_TIMEOUT = 1.0
 DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024
 """Largest accepted frame (``getKmd`` answers are large)."""
 
-EventCallback = Callable[[EventNotification], None]
-LifecycleListener = Callable[[LifecycleEvent], Awaitable[None] | None]
+_Waiter = asyncio.Future[protocol.Response]
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@dataclass(slots=True)
-class _Pending:
-    request: Request
-    future: asyncio.Future[protocol.Response]
-    resend: bool = True
-
-
-@dataclass(slots=True)
-class _Route:
-    callbacks: list[EventCallback] = field(default_factory=list)
-
-
-class KmsConnection:
+class KmsConnection(RequestMethods):
     """A Kurento JSON-RPC connection with its own session.
 
     All timings are constructor parameters (seconds); see the ``DEFAULT_*`` constants.
     ``ping_interval=None`` disables keepalive pings (used for the ``getUsedCpu`` socket).
     ``ssl_context`` is used for ``wss://`` URIs (e.g. one trusting a KMS self-signed certificate).
+    At most ``max_pending`` requests await a reply at once (one more fails with ``KmsTooManyRequestsError``).
+    ``session_state`` is the sans-I/O :class:`~kms_client.session_state.SessionState` this driver feeds.
     """
 
     def __init__(
@@ -116,6 +115,7 @@ class KmsConnection:
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         ssl_context: ssl.SSLContext | None = None,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         self.uri = uri
         self.ssl_context = ssl_context
@@ -129,27 +129,36 @@ class KmsConnection:
         self.close_timeout = close_timeout
         self.max_message_size = max_message_size
 
-        self.session_id: str | None = None
-        self.server_id: str | None = None
-        self.server_info: ServerInfo | None = None
+        self.session_state: SessionState[_Waiter] = SessionState(max_pending=max_pending)
         self.connection_time: int | None = None
         self.disconnection_time: int | None = None
 
         self._state = ConnectionState.CONNECTING
         self._state_waiter = asyncio.Event()
         self._ws: ClientConnection | None = None
-        self._ids = itertools.count(1)
-        self._pending: dict[RequestId, _Pending] = {}
-        self._routes: dict[tuple[str, str], _Route] = {}
-        self._listeners: list[LifecycleListener] = []
+        self._listeners = Listeners()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recv_task: asyncio.Task[None] | None = None
         self._ping_task: asyncio.Task[None] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
-        self._first_ping = True
-        self._bad_frames = 0
 
     # --- public state --------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str | None:
+        return self.session_state.session_id
+
+    @property
+    def server_id(self) -> str | None:
+        return self.session_state.server_id
+
+    @property
+    def server_info(self) -> ServerInfo | None:
+        return self.session_state.server_info
+
+    @server_info.setter
+    def server_info(self, info: ServerInfo | None) -> None:
+        self.session_state.server_info = info
 
     @property
     def state(self) -> ConnectionState:
@@ -170,11 +179,10 @@ class KmsConnection:
 
     def add_listener(self, listener: LifecycleListener) -> None:
         """Be told of :mod:`~kms_client.lifecycle` notices (sync or async callables)."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def remove_listener(self, listener: LifecycleListener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        self._listeners.remove(listener)
 
     # --- open / close --------------------------------------------------------------------
 
@@ -220,7 +228,7 @@ class KmsConnection:
         for task in (self._ping_task, self._reconnect_task, *self._tasks):
             if task is not None and task is not current:
                 task.cancel()
-        self._fail_pending(KmsClosedError("connection closed"))
+        self._fail(self.session_state.take_all(), KmsClosedError("connection closed"))
         ws = self._ws
         self._ws = None
         if ws is not None:
@@ -232,7 +240,7 @@ class KmsConnection:
             self._recv_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._recv_task
-        self._routes.clear()
+        self.session_state.clear_routes()
 
     async def __aenter__(self) -> KmsConnection:
         await self.open()
@@ -272,11 +280,10 @@ class KmsConnection:
         resend: bool = True,
     ) -> protocol.Response:
         loop = asyncio.get_running_loop()
-        request = build(next(self._ids), self.session_id)
-        text = request.encode()  # a value that cannot be sent fails this request here, not the link
-        future: asyncio.Future[protocol.Response] = loop.create_future()
-        self._pending[request.id] = _Pending(request, future, resend)
-        timer = loop.call_at(deadline, self._expire, request.id, limit)
+        future: _Waiter = loop.create_future()
+        # a value that cannot be sent (or one request too many) fails this request here, not the link
+        request_id, text = self.session_state.send(build, future, resend=resend)
+        timer = loop.call_at(deadline, self._expire, request_id, limit)
         try:
             ws = self._ws
             if ws is not None:
@@ -286,13 +293,13 @@ class KmsConnection:
             return await future
         finally:
             timer.cancel()
-            self._pending.pop(request.id, None)
+            self.session_state.pop(request_id)
 
     def _expire(self, request_id: RequestId, limit: float) -> None:
-        pending = self._pending.get(request_id)
-        if pending is not None and not pending.future.done():
+        pending = self.session_state.pop(request_id)
+        if pending is not None and not pending.waiter.done():
             method = pending.request.method
-            pending.future.set_exception(
+            pending.waiter.set_exception(
                 KmsTimeoutError(f"{method} request {request_id} to {self.uri} timed out after {limit} s")
             )
 
@@ -310,129 +317,9 @@ class KmsConnection:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), remaining)
 
-    # convenience wrappers over the protocol builders
-
-    async def create(
-        self,
-        type_name: str,
-        constructor_params: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> str:
-        """``create``: returns the new object id."""
-        resp = await self.call(
-            lambda rid, sid: protocol.create_request(rid, sid, type_name, constructor_params), timeout=timeout
-        )
-        value = resp.value
-        if not isinstance(value, str):
-            raise KmsProtocolError(f"create {type_name} returned {value!r}")
-        return value
-
-    async def invoke(
-        self,
-        object_id: str,
-        operation: str,
-        params: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> Any:
-        """``invoke``: returns the decoded ``result.value`` (structs become dataclasses)."""
-        resp = await self.call(
-            lambda rid, sid: protocol.invoke_request(rid, sid, object_id, operation, params), timeout=timeout
-        )
-        return from_wire_value(resp.value)
-
-    async def release(self, object_id: str, *, timeout: float | None = None) -> None:
-        await self.call(lambda rid, sid: protocol.release_request(rid, sid, object_id), timeout=timeout)
-        self._drop_routes(object_id)
-
-    async def describe(self, object_id: str, *, timeout: float | None = None) -> dict[str, Any]:
-        resp = await self.call(
-            lambda rid, sid: protocol.describe_request(rid, sid, object_id), timeout=timeout
-        )
-        return resp.result if isinstance(resp.result, dict) else {}
-
-    async def ping(self, *, timeout: float | None = None) -> None:
-        interval_ms = None
-        if self._first_ping and self.ping_interval is not None:
-            interval_ms = int(self.ping_interval * 1000)
-        self._first_ping = False
-        await self.call(lambda rid, sid: protocol.ping_request(rid, sid, interval_ms), timeout=timeout)
-
-    async def transaction(
-        self, operations: list[tuple[str, dict[str, Any]]], *, timeout: float | None = None
-    ) -> list[protocol.Response | protocol.ErrorResponse]:
-        resp = await self.call(
-            lambda rid, sid: protocol.transaction_request(rid, sid, operations), timeout=timeout
-        )
-        return protocol.parse_transaction_results(resp.value)
-
-    # --- events --------------------------------------------------------------------------
-
-    async def subscribe(
-        self,
-        object_id: str,
-        event_name: str,
-        wire_name: str,
-        callback: EventCallback,
-        *,
-        timeout: float | None = None,
-    ) -> str:
-        """Route events ``event_name`` (canonical) of ``object_id`` to ``callback``, subscribing
-        with ``wire_name``. The route exists before the request is sent, so events that
-        arrive before the reply are delivered. Returns the subscription id."""
-        key = (object_id, event_name)
-        route = self._routes.get(key)
-        if route is None:
-            route = self._routes[key] = _Route()
-        route.callbacks.append(callback)
-        try:
-            resp = await self.call(
-                lambda rid, sid: protocol.subscribe_request(rid, sid, object_id, wire_name), timeout=timeout
-            )
-        except BaseException:
-            self._remove_callback(key, callback)
-            raise
-        value = resp.value
-        if not isinstance(value, str):
-            self._remove_callback(key, callback)
-            raise KmsProtocolError(f"subscribe returned {value!r}")
-        return value
-
-    async def unsubscribe(
-        self,
-        object_id: str,
-        event_name: str,
-        subscription_id: str,
-        callback: EventCallback,
-        *,
-        timeout: float | None = None,
-    ) -> None:
-        self._remove_callback((object_id, event_name), callback)
-        await self.call(
-            lambda rid, sid: protocol.unsubscribe_request(rid, sid, object_id, subscription_id),
-            timeout=timeout,
-        )
-
-    def _remove_callback(self, key: tuple[str, str], callback: EventCallback) -> None:
-        route = self._routes.get(key)
-        if route is None:
-            return
-        with contextlib.suppress(ValueError):
-            route.callbacks.remove(callback)
-        if not route.callbacks:
-            del self._routes[key]
-
-    def _drop_routes(self, object_id: str) -> None:
-        prefix = object_id + "/"
-        for key in [k for k in self._routes if k[0] == object_id or k[0].startswith(prefix)]:
-            del self._routes[key]
-
-    def _dispatch_event(self, event: EventNotification) -> None:
-        route = self._routes.get((event.object_id, canonical_event_name(event.type)))
-        if route is None:
-            return
-        for callback in list(route.callbacks):
+    def _dispatch_event(self, routed: EventRouted) -> None:
+        event = routed.event
+        for callback in routed.callbacks:
             try:
                 callback(event)
             except Exception:
@@ -451,8 +338,8 @@ class KmsConnection:
 
     # --- socket --------------------------------------------------------------------------
 
-    async def _establish(self, resume_session: str | None) -> str:
-        """Open a socket, attach it and run the handshake. Returns "same", "empty" or "new"."""
+    async def _establish(self, resume_session: str | None) -> ResumeOutcome:
+        """Open a socket, attach it and run the handshake (``connect``, then ``getInfo`` unless resumed)."""
         extra: dict[str, Any] = {} if self.ssl_context is None else {"ssl": self.ssl_context}
         ws = await connect(
             self.uri,
@@ -466,83 +353,44 @@ class KmsConnection:
             **extra,
         )
         self._attach(ws)
-        loop = asyncio.get_running_loop()
-        limit = self.connect_timeout
-
-        async def handshake(session: str | None) -> protocol.Response:
-            return await self._send_and_wait(
-                lambda rid, _sid: protocol.connect_request(rid, session),
-                loop.time() + limit,
-                limit,
-                resend=False,
-            )
-
-        outcome = "new"
-        if resume_session is None:
-            resp = await handshake(None)
-        else:
-            try:
-                resp = await handshake(resume_session)
-                outcome = "same"
-            except InvalidSessionError:
-                resp = await handshake(None)
-                outcome = "empty"
-        result = resp.result if isinstance(resp.result, dict) else {}
-        session_id = result.get("sessionId")
-        server_id = result.get("serverId")
-        if not isinstance(session_id, str):
-            raise KmsProtocolError("connect reply without sessionId")
-        previous_server = self.server_id
-        if outcome == "same" and (session_id != resume_session or server_id != previous_server):
-            outcome = "empty"
-        self.session_id = session_id
-        self.server_id = server_id if isinstance(server_id, str) else None
-        if outcome == "same":
-            return outcome
-        # getInfo refers to an object, which makes the new session known to the server (so a
-        # later `connect {sessionId}` succeeds) and tells the version for event-name mapping.
-        info = await self._send_and_wait(
-            lambda rid, sid: protocol.invoke_request(rid, sid, protocol.SERVER_MANAGER_ID, "getInfo"),
-            loop.time() + limit,
-            limit,
-            resend=False,
-        )
-        decoded = from_wire_value(info.value)
-        if not isinstance(decoded, ServerInfo):
-            raise KmsProtocolError(f"getInfo returned {info.value!r}")
-        self.server_info = decoded
+        state = self.session_state
+        requested = resume_session
+        try:
+            resp = await self._handshake(lambda rid, _sid: protocol.connect_request(rid, requested))
+        except InvalidSessionError:
+            if requested is None:
+                raise
+            requested = None
+            resp = await self._handshake(lambda rid, _sid: protocol.connect_request(rid, None))
+        outcome = state.accept_connect(resp, requested)
+        if state.needs_info(outcome):
+            state.accept_info(await self._handshake(state.info_request))
         return outcome
+
+    async def _handshake(self, build: Callable[[RequestId, str | None], Request]) -> protocol.Response:
+        limit = self.connect_timeout
+        deadline = asyncio.get_running_loop().time() + limit
+        return await self._send_and_wait(build, deadline, limit, resend=False)
 
     def _attach(self, ws: ClientConnection) -> None:
         self._ws = ws
         self._recv_task = asyncio.create_task(self._recv_loop(ws))
 
     async def _recv_loop(self, ws: ClientConnection) -> None:
-        pending = self._pending
+        receive = self.session_state.receive
         try:
             async for frame in ws:
-                try:
-                    msg = protocol.parse_message(frame)
-                except KmsProtocolError as exc:
-                    self._bad_frames += 1
-                    if self._bad_frames & (self._bad_frames - 1) == 0:  # 1st, 2nd, 4th, 8th...: a counter
-                        log.warning("ignoring bad frame from %s (%d so far): %s", self.uri, self._bad_frames, exc)
-                    refused = pending.get(exc.request_id) if exc.request_id is not None else None
-                    if refused is not None and not refused.future.done():
-                        refused.future.set_exception(exc)
-                    continue
-                if isinstance(msg, protocol.Response):
-                    entry = pending.get(msg.id) if msg.id is not None else None
-                    if entry is not None and not entry.future.done():
-                        entry.future.set_result(msg)
-                elif isinstance(msg, protocol.ErrorResponse):
-                    entry = pending.get(msg.id) if msg.id is not None else None
-                    if entry is not None and not entry.future.done():
-                        entry.future.set_exception(msg.to_exception())
-                    elif msg.id is None:
-                        log.warning("error without id from %s: %s %s", self.uri, msg.code, msg.message)
-                elif isinstance(msg, EventNotification):
-                    self._dispatch_event(msg)
+                got = receive(frame)
+                if isinstance(got, Answered) and not got.pending.waiter.done():
+                    got.pending.waiter.set_result(got.response)
+                elif isinstance(got, Failed) and not got.pending.waiter.done():
+                    got.pending.waiter.set_exception(got.error)
+                elif isinstance(got, EventRouted):
+                    self._dispatch_event(got)
+                elif isinstance(got, Malformed) and got.report:
+                    log.warning("ignoring bad frame from %s (%d so far): %s", self.uri, got.count, got.error)
+                elif isinstance(got, Unmatched) and (orphan := got.orphan_error) is not None:
+                    log.warning("error without id from %s: %s %s", self.uri, orphan.code, orphan.message)
         except ConnectionClosed:
             pass
         except Exception:
@@ -567,9 +415,9 @@ class KmsConnection:
         ws.transport.abort()
         if self._state is not ConnectionState.CONNECTED:
             # handshake in progress: fail its requests now; the caller of _establish retries
-            for entry in list(self._pending.values()):
-                if not entry.resend and not entry.future.done():
-                    entry.future.set_exception(KmsConnectionLostError(f"socket to {self.uri} lost"))
+            self._fail(
+                self.session_state.take_handshake(), KmsConnectionLostError(f"socket to {self.uri} lost")
+            )
             return
         self.disconnection_time = _now_ms()
         self._set_state(ConnectionState.RECONNECTING)
@@ -581,6 +429,7 @@ class KmsConnection:
         started = loop.time()
         disconnected_at = self.disconnection_time or _now_ms()
         previous_server = self.server_id
+        policy = ReconnectPolicy(self.reconnect_window, self.reconnect_interval, self.retry_interval)
         while self._state is not ConnectionState.CLOSED:
             try:
                 outcome = await asyncio.wait_for(self._establish(self.session_id), self.connect_timeout)
@@ -590,53 +439,33 @@ class KmsConnection:
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, KmsError) as exc:
                 log.info("reconnect to %s failed: %r", self.uri, exc)
                 await self._drop_socket()
-                if (
-                    self._state is ConnectionState.RECONNECTING
-                    and loop.time() - started >= self.reconnect_window
-                ):
-                    self._set_state(ConnectionState.UNREACHABLE)
+                state, delay = policy.after_failure(self._state, loop.time() - started)
+                if state is not self._state:
+                    self._set_state(state)
                     self._notify(Unreachable(self.uri, _now_ms(), disconnected_at))
-                delay = (
-                    self.reconnect_interval
-                    if self._state is ConnectionState.RECONNECTING
-                    else self.retry_interval
-                )
                 await asyncio.sleep(delay)
                 continue
             break
         else:
             return
-        session_id, server_id = self.session_id or "", self.server_id or ""
         self.connection_time = _now_ms()
         self.disconnection_time = None
-        if outcome == "new":  # first connection of a media server that was unreachable at open()
-            self._set_state(ConnectionState.CONNECTED)
-            self._start_ping()
-            self._notify(Connected(self.uri, self.connection_time, session_id, server_id))
-        elif outcome == "same":
+        if outcome is ResumeOutcome.SAME:
             ws = self._ws
-            for entry in list(self._pending.values()):
-                if entry.resend and ws is not None and not entry.future.done():
+            if ws is not None:
+                for text in self.session_state.resend_texts():
                     with contextlib.suppress(ConnectionClosed):
-                        await ws.send(entry.request.encode())
+                        await ws.send(text)
             if self.closed:
                 return
-            self._set_state(ConnectionState.CONNECTED)
-            self._notify(ReconnectedSame(self.uri, self.connection_time, session_id, server_id))
-        else:
-            self._routes.clear()
-            self._fail_pending(KmsSessionLostError(f"media server {self.uri} lost the session"))
-            self._set_state(ConnectionState.CONNECTED)
-            self._notify(
-                ReconnectedEmpty(
-                    self.uri,
-                    self.connection_time,
-                    session_id,
-                    server_id,
-                    previous_server,
-                    previous_server != self.server_id,
-                )
-            )
+        elif outcome is ResumeOutcome.EMPTY:
+            lost = self.session_state.session_lost()
+            self._fail(lost, KmsSessionLostError(f"media server {self.uri} lost the session"))
+        self._set_state(ConnectionState.CONNECTED)
+        if outcome is ResumeOutcome.NEW:  # first connection of a media server that was unreachable at open()
+            self._start_ping()
+        at, session_id, server_id = self.connection_time, self.session_id, self.server_id
+        self._notify(resumed_notice(outcome, self.uri, at, session_id, server_id, previous_server))
 
     async def _ping_loop(self, interval: float) -> None:
         while self._state is not ConnectionState.CLOSED:
@@ -653,10 +482,11 @@ class KmsConnection:
             except (KmsConnectionError, KurentoRpcError) as exc:
                 log.info("ping to %s failed: %r", self.uri, exc)
 
-    def _fail_pending(self, exc: KmsError) -> None:
-        for entry in list(self._pending.values()):
-            if not entry.future.done():
-                entry.future.set_exception(exc)
+    @staticmethod
+    def _fail(entries: Iterable[Pending[_Waiter]], exc: KmsError) -> None:
+        for entry in entries:
+            if not entry.waiter.done():
+                entry.waiter.set_exception(exc)
 
     def _set_state(self, state: ConnectionState) -> None:
         self._state = state
@@ -665,11 +495,5 @@ class KmsConnection:
         waiter.set()
 
     def _notify(self, event: LifecycleEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                result = listener(event)
-            except Exception:
-                log.exception("lifecycle listener failed on %s", self.uri)
-                continue
-            if inspect.isawaitable(result):
-                self.spawn(result)
+        for started in self._listeners.notify(event):
+            self.spawn(started)

@@ -237,6 +237,10 @@ class KmsClosedError(KmsConnectionError):
     """The client was closed."""
 
 
+class KmsTooManyRequestsError(KmsConnectionError):
+    """Too many requests already await a reply on this connection; this one was not sent."""
+
+
 class KmsProtocolError(KmsError):
     """A message from the media server does not follow the protocol (or a request cannot be sent).
     ``request_id`` is the id of the request a refused reply answers, when it could be read."""

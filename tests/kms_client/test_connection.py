@@ -320,6 +320,21 @@ async def test_unreachable_then_back(kms: FakeKms) -> None:
         await conn.close()
 
 
+async def test_requests_beyond_max_pending_fail_at_once_and_the_link_stays(kms: FakeKms) -> None:
+    conn = await _open(kms.uri, ping_interval=None, max_pending=2)
+    try:
+        pipeline = await conn.create("MediaPipeline")
+        slow = [asyncio.create_task(conn.invoke(pipeline, "sleep", {"seconds": 0.3})) for _ in range(2)]
+        await _until(lambda: conn.session_state.pending_count == 2)
+        with pytest.raises(errors.KmsTooManyRequestsError):
+            await conn.invoke(pipeline, "echo")
+        assert await asyncio.gather(*slow) == [None, None]
+        assert await conn.invoke(pipeline, "echo", {"a": 1}) == {"a": 1}
+        assert conn.connected and conn.session_state.pending_count == 0
+    finally:
+        await conn.close()
+
+
 async def test_close_fails_pending_and_is_bounded(kms: FakeKms) -> None:
     conn = await _open(kms.uri, ping_interval=None, request_timeout=30.0)
     pipe = await conn.create("MediaPipeline")
