@@ -16,7 +16,15 @@ from .elements import (
     MediaElement,
     PassThrough,
 )
-from .endpoints import BaseRtpEndpoint, Endpoint, RecorderEndpoint, SdpEndpoint, UriEndpoint, WebRtcEndpoint
+from .endpoints import (
+    BaseRtpEndpoint,
+    Endpoint,
+    PlayerEndpoint,
+    RecorderEndpoint,
+    SdpEndpoint,
+    UriEndpoint,
+    WebRtcEndpoint,
+)
 from .pipeline import ELEMENT_TYPES, MediaPipeline
 from .server_manager import ServerManager
 
@@ -36,6 +44,7 @@ __all__ = [
     "MediaObject",
     "MediaPipeline",
     "PassThrough",
+    "PlayerEndpoint",
     "RecorderEndpoint",
     "SdpEndpoint",
     "ServerManager",
