@@ -72,7 +72,7 @@ async def check_media_server_writes(connection: KmsConnection, folder: Path, tim
     """Check 3 for one media server; raises RecordingCheckError when it has no permission."""
     name = f"{TEST_FOLDER_PREFIX}{now_ms()}"
     target = folder / name
-    pipeline = MediaPipeline(connection, await connection.create("MediaPipeline", {}))
+    pipeline = await MediaPipeline.create(connection)
     try:
         recorder = await pipeline.create_recorder_endpoint((target / "TEST_RECORDING_PATH.webm").as_uri())
         started = await recorder.expect(RecordingEvent)

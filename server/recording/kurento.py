@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kms_client.connection import KmsConnection
 from kms_client.errors import KmsError
 from kms_client.events import Recording as RecordingEvent
 from kms_client.events import Stopped
@@ -46,22 +45,19 @@ class _Media:
     """The session's pipeline, as Kurento objects."""
 
     def __init__(self, media: Any) -> None:
-        if not isinstance(media, MediaSession) or media.connection is None or media.pipeline_id is None:
+        pipeline = media.pipeline if isinstance(media, MediaSession) else None
+        if pipeline is None:
             raise RecorderError("the session has no media pipeline")
-        self.session_media = media
-        conn = media.connection
-        self.connection: KmsConnection = conn
-        self.pipeline = MediaPipeline(conn, media.pipeline_id)
+        self.session_media: MediaSession = media
+        self.pipeline: MediaPipeline = pipeline
 
     def passthrough(self, connection_id: str) -> PassThrough | None:
         publisher = self.session_media.publishers.get(connection_id)
-        if publisher is None:
-            return None
-        return PassThrough(self.connection, publisher.passthrough_id)
+        return publisher.passthrough if publisher is not None else None
 
     @property
     def alive(self) -> bool:
-        return self.connection.connected and not self.session_media.closed
+        return self.pipeline.connection.connected and not self.session_media.closed
 
 
 async def _connect(source: PassThrough, sink: Any, audio: bool, video: bool) -> None:
