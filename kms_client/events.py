@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-from .structs import IceCandidate, IceCandidatePair, Tag, _camel, from_wire_value
+from .structs import STRUCT_TYPES, IceCandidate, IceCandidatePair, Tag, _camel, from_wire_value
 
 # canonical (7.x) name -> name declared by every KMS 6.x from 6.5 up to 6.18 (6.18 accepts both)
 _V6_NAMES: dict[str, str] = {
@@ -94,8 +94,28 @@ class KurentoEvent:
             if f.name in kwargs:
                 continue
             key = cls.WIRE_NAMES.get(f.name) or _camel(f.name)
-            kwargs[f.name] = from_wire_value(data.get(key))
+            kwargs[f.name] = _field_value(str(f.type), data.get(key))
         return cls(**kwargs)
+
+
+def _field_value(type_name: str, raw: Any) -> Any:
+    """A field as its declared type: ``str`` fields are strings ("" when absent), ``int`` fields
+    integers (0 when absent or not a number), struct fields the struct even when the wire object
+    lacks ``__type__``; other values are decoded as they come."""
+    value = from_wire_value(raw)
+    if type_name == "str":
+        return value if isinstance(value, str) else "" if value is None else str(value)
+    if type_name == "int":
+        if isinstance(value, int):
+            return int(value)
+        try:
+            return int(float(value)) if isinstance(value, float | str) else 0
+        except (ValueError, OverflowError):
+            return 0
+    struct = STRUCT_TYPES.get(type_name)
+    if struct is not None and isinstance(value, dict):
+        return struct.from_wire(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

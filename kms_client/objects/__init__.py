@@ -1,7 +1,8 @@
 """Typed proxies of Kurento media objects with async methods and typed events.
 
 Each proxy holds a :class:`~kms_client.connection.KmsConnection` and an object id; methods are
-``invoke`` calls. Differences between KMS 6.x and 7.x (event names, renamed properties) are
+``invoke`` calls, each with a keyword-only ``timeout`` (seconds; None: the connection's
+``request_timeout``), as are ``create_*``, ``on``/``on_event``/``expect``/``off`` and ``release``. Differences between KMS 6.x and 7.x (event names, renamed properties) are
 resolved here from the server version read at connect time, so callers see one API.
 """
 
@@ -16,7 +17,15 @@ from .elements import (
     MediaElement,
     PassThrough,
 )
-from .endpoints import BaseRtpEndpoint, Endpoint, RecorderEndpoint, SdpEndpoint, UriEndpoint, WebRtcEndpoint
+from .endpoints import (
+    BaseRtpEndpoint,
+    Endpoint,
+    PlayerEndpoint,
+    RecorderEndpoint,
+    SdpEndpoint,
+    UriEndpoint,
+    WebRtcEndpoint,
+)
 from .pipeline import ELEMENT_TYPES, MediaPipeline
 from .server_manager import ServerManager
 
@@ -36,6 +45,7 @@ __all__ = [
     "MediaObject",
     "MediaPipeline",
     "PassThrough",
+    "PlayerEndpoint",
     "RecorderEndpoint",
     "SdpEndpoint",
     "ServerManager",

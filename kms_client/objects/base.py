@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..connection import KmsConnection
-from ..errors import KmsError
+from ..errors import KmsError, KmsProtocolError
 from ..events import KurentoEvent, parse_event, wire_event_name
 from ..protocol import EventNotification
 from ..structs import (
@@ -46,13 +46,20 @@ class EventWaiter(Generic[E]):
         finally:
             await self.close()
 
-    async def close(self) -> None:
+    async def close(self, *, timeout: float | None = None) -> None:
         """Stop listening (idempotent; errors of a lost connection are ignored)."""
         if self._subscription is None:
             return
         subscription, self._subscription = self._subscription, None
         with contextlib.suppress(KmsError):
-            await self._owner.off(subscription)
+            await self._owner.off(subscription, timeout=timeout)
+
+
+def text_reply(operation: str, value: Any) -> str:
+    """A reply that must be a string (an SDP): anything else fails the call with ``KmsProtocolError``."""
+    if not isinstance(value, str):
+        raise KmsProtocolError(f"{operation} returned {type(value).__name__}, not a string")
+    return value
 
 
 class MediaObject:
@@ -73,59 +80,69 @@ class MediaObject:
     def __hash__(self) -> int:
         return hash(self.id)
 
-    async def invoke(self, operation: str, params: dict[str, Any] | None = None) -> Any:
-        """Raw ``invoke`` on this object (for operations without a typed method)."""
-        return await self.connection.invoke(self.id, operation, params)
+    async def invoke(
+        self, operation: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any:
+        """Raw ``invoke`` on this object (for operations without a typed method).
 
-    async def release(self) -> None:
+        Every method of a proxy takes ``timeout`` (seconds; None: the connection's
+        ``request_timeout``); past it the call fails with
+        :class:`~kms_client.errors.KmsTimeoutError`. Error replies raise the typed
+        :class:`~kms_client.errors.KurentoRpcError`.
+        """
+        return await self.connection.invoke(self.id, operation, params, timeout=timeout)
+
+    async def release(self, *, timeout: float | None = None) -> None:
         """Release the object and its children (idempotent on the server)."""
-        await self.connection.release(self.id)
+        await self.connection.release(self.id, timeout=timeout)
 
-    async def describe(self) -> dict[str, Any]:
-        return await self.connection.describe(self.id)
+    async def describe(self, *, timeout: float | None = None) -> dict[str, Any]:
+        return await self.connection.describe(self.id, timeout=timeout)
 
     # properties of MediaObject
 
-    async def get_name(self) -> str:
-        return str(await self.invoke("getName"))
+    async def get_name(self, *, timeout: float | None = None) -> str:
+        return str(await self.invoke("getName", timeout=timeout))
 
-    async def set_name(self, name: str) -> None:
-        await self.invoke("setName", {"name": name})
+    async def set_name(self, name: str, *, timeout: float | None = None) -> None:
+        await self.invoke("setName", {"name": name}, timeout=timeout)
 
-    async def get_children(self) -> list[str]:
-        return list(await self.invoke("getChildren") or [])
+    async def get_children(self, *, timeout: float | None = None) -> list[str]:
+        return list(await self.invoke("getChildren", timeout=timeout) or [])
 
-    async def get_parent(self) -> str | None:
-        value = await self.invoke("getParent")
+    async def get_parent(self, *, timeout: float | None = None) -> str | None:
+        value = await self.invoke("getParent", timeout=timeout)
         return value if isinstance(value, str) else None
 
-    async def get_media_pipeline(self) -> str:
-        return str(await self.invoke("getMediaPipeline"))
+    async def get_media_pipeline(self, *, timeout: float | None = None) -> str:
+        return str(await self.invoke("getMediaPipeline", timeout=timeout))
 
-    async def get_creation_time(self) -> int:
-        return int(await self.invoke("getCreationTime"))
+    async def get_creation_time(self, *, timeout: float | None = None) -> int:
+        return int(await self.invoke("getCreationTime", timeout=timeout))
 
-    async def get_send_tags_in_events(self) -> bool:
-        return bool(await self.invoke("getSendTagsInEvents"))
+    async def get_send_tags_in_events(self, *, timeout: float | None = None) -> bool:
+        return bool(await self.invoke("getSendTagsInEvents", timeout=timeout))
 
-    async def set_send_tags_in_events(self, value: bool) -> None:
-        await self.invoke("setSendTagsInEvents", {"sendTagsInEvents": value})
+    async def set_send_tags_in_events(self, value: bool, *, timeout: float | None = None) -> None:
+        await self.invoke("setSendTagsInEvents", {"sendTagsInEvents": value}, timeout=timeout)
 
-    async def add_tag(self, key: str, value: str) -> None:
-        await self.invoke("addTag", {"key": key, "value": value})
+    async def add_tag(self, key: str, value: str, *, timeout: float | None = None) -> None:
+        await self.invoke("addTag", {"key": key, "value": value}, timeout=timeout)
 
-    async def remove_tag(self, key: str) -> None:
-        await self.invoke("removeTag", {"key": key})
+    async def remove_tag(self, key: str, *, timeout: float | None = None) -> None:
+        await self.invoke("removeTag", {"key": key}, timeout=timeout)
 
-    async def get_tag(self, key: str) -> str:
-        return str(await self.invoke("getTag", {"key": key}))
+    async def get_tag(self, key: str, *, timeout: float | None = None) -> str:
+        return str(await self.invoke("getTag", {"key": key}, timeout=timeout))
 
-    async def get_tags(self) -> list[Tag]:
-        return [t for t in await self.invoke("getTags") or [] if isinstance(t, Tag)]
+    async def get_tags(self, *, timeout: float | None = None) -> list[Tag]:
+        return [t for t in await self.invoke("getTags", timeout=timeout) or [] if isinstance(t, Tag)]
 
     # events
 
-    async def on(self, event_type: type[E], handler: EventHandler[E]) -> Subscription:
+    async def on(
+        self, event_type: type[E], handler: EventHandler[E], *, timeout: float | None = None
+    ) -> Subscription:
         """Subscribe ``handler`` (sync or async) to a typed event, e.g.
         ``await endpoint.on(IceCandidateFound, handler)``."""
         name = event_type.NAME
@@ -134,19 +151,25 @@ class MediaObject:
             event = event_type.from_data(notification.data)
             self._run_handler(handler(event))
 
-        return await self._subscribe(name, callback)
+        return await self._subscribe(name, callback, timeout)
 
-    async def on_event(self, event_name: str, handler: EventHandler[KurentoEvent]) -> Subscription:
+    async def on_event(
+        self, event_name: str, handler: EventHandler[KurentoEvent], *, timeout: float | None = None
+    ) -> Subscription:
         """Subscribe by canonical event name (e.g. a filter's custom event); the handler gets a
         typed event when the name is known, a :class:`~kms_client.events.GenericEvent` else."""
 
         def callback(notification: EventNotification) -> None:
             self._run_handler(handler(parse_event(event_name, notification.data)))
 
-        return await self._subscribe(event_name, callback)
+        return await self._subscribe(event_name, callback, timeout)
 
     async def expect(
-        self, event_type: type[E], predicate: Callable[[E], bool] | None = None
+        self,
+        event_type: type[E],
+        predicate: Callable[[E], bool] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> EventWaiter[E]:
         """Subscribe now, wait later: ``waiter = await rec.expect(Stopped)``, then
         ``await rec.stop()`` and ``await waiter.wait(timeout)`` (no event can slip in between)."""
@@ -157,20 +180,24 @@ class MediaObject:
             if not future.done() and (predicate is None or predicate(event)):
                 future.set_result(event)
 
-        subscription = await self.on(event_type, handler)
+        subscription = await self.on(event_type, handler, timeout=timeout)
         return EventWaiter(self, subscription, future)
 
-    async def off(self, subscription: Subscription) -> None:
+    async def off(self, subscription: Subscription, *, timeout: float | None = None) -> None:
+        """Stop a subscription: its handler is not called any more, even if the request fails."""
         await self.connection.unsubscribe(
             subscription.object_id,
             subscription.event_name,
             subscription.subscription_id,
             subscription.callback,
+            timeout=timeout,
         )
 
-    async def _subscribe(self, name: str, callback: Callable[[EventNotification], None]) -> Subscription:
+    async def _subscribe(
+        self, name: str, callback: Callable[[EventNotification], None], timeout: float | None
+    ) -> Subscription:
         wire = wire_event_name(name, self.connection.server_major)
-        sub_id = await self.connection.subscribe(self.id, name, wire, callback)
+        sub_id = await self.connection.subscribe(self.id, name, wire, callback, timeout=timeout)
         return Subscription(self.id, name, sub_id, callback)
 
     def _run_handler(self, result: Awaitable[None] | None) -> None:

@@ -20,26 +20,28 @@ class ServerManager(MediaObject):
     def __init__(self, connection: KmsConnection, object_id: str = SERVER_MANAGER_ID) -> None:
         super().__init__(connection, object_id)
 
-    async def get_info(self) -> ServerInfo:
-        value = await self.invoke("getInfo")
+    async def get_info(self, *, timeout: float | None = None) -> ServerInfo:
+        value = await self.invoke("getInfo", timeout=timeout)
         if not isinstance(value, ServerInfo):
             raise TypeError(f"getInfo returned {value!r}")
         return value
 
-    async def get_pipelines(self) -> list[str]:
-        return [p for p in await self.invoke("getPipelines") or [] if isinstance(p, str)]
+    async def get_pipelines(self, *, timeout: float | None = None) -> list[str]:
+        return [p for p in await self.invoke("getPipelines", timeout=timeout) or [] if isinstance(p, str)]
 
-    async def get_sessions(self) -> list[str]:
-        return [s for s in await self.invoke("getSessions") or [] if isinstance(s, str) and s]
+    async def get_sessions(self, *, timeout: float | None = None) -> list[str]:
+        return [
+            s for s in await self.invoke("getSessions", timeout=timeout) or [] if isinstance(s, str) and s
+        ]
 
-    async def get_metadata(self) -> str:
-        return str(await self.invoke("getMetadata") or "")
+    async def get_metadata(self, *, timeout: float | None = None) -> str:
+        return str(await self.invoke("getMetadata", timeout=timeout) or "")
 
-    async def get_kmd(self, module_name: str) -> str:
-        return str(await self.invoke("getKmd", {"moduleName": module_name}))
+    async def get_kmd(self, module_name: str, *, timeout: float | None = None) -> str:
+        return str(await self.invoke("getKmd", {"moduleName": module_name}, timeout=timeout))
 
-    async def get_cpu_count(self) -> int:
-        return int(await self.invoke("getCpuCount"))
+    async def get_cpu_count(self, *, timeout: float | None = None) -> int:
+        return int(await self.invoke("getCpuCount", timeout=timeout))
 
     async def get_used_cpu(self, interval_ms: int, *, timeout: float | None = None) -> float:
         """Blocks the socket for ``interval_ms``: use a connection of its own for it."""
@@ -49,6 +51,6 @@ class ServerManager(MediaObject):
             await self.connection.invoke(self.id, "getUsedCpu", {"interval": interval_ms}, timeout=timeout)
         )
 
-    async def get_used_memory(self) -> int:
+    async def get_used_memory(self, *, timeout: float | None = None) -> int:
         """Resident memory of the media server process in KiB."""
-        return int(await self.invoke("getUsedMemory"))
+        return int(await self.invoke("getUsedMemory", timeout=timeout))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kms_client.errors import KmsError
+from kms_client.objects import MediaPipeline
 from kms_client.pool import MediaServer
 from server.cluster.load import LoadStrategy, ServerLoad, least_loaded, load_of
 from server.core.sessions import Session
@@ -132,7 +133,7 @@ async def count_media_objects(server: MediaServer) -> int:
     total = len(pipelines)
     for pipeline_id in pipelines:
         with contextlib.suppress(KmsError):  # released in between
-            total += len(await server.connection.invoke(pipeline_id, "getChildren") or [])
+            total += len(await MediaPipeline(server.connection, pipeline_id).get_children())
     return total
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 
 class BandwidthOverrides(Protocol):
@@ -37,15 +37,6 @@ class Bandwidth:
             max_send=_pick(options.video_max_send_bandwidth, self.max_send),
             min_send=_pick(options.video_min_send_bandwidth, self.min_send),
         )
-
-    def operations(self) -> list[tuple[str, dict[str, Any]]]:
-        """The four Kurento setter calls, in OpenVidu's order."""
-        return [
-            ("setMaxVideoRecvBandwidth", {"maxVideoRecvBandwidth": self.max_recv}),
-            ("setMinVideoRecvBandwidth", {"minVideoRecvBandwidth": self.min_recv}),
-            ("setMaxVideoSendBandwidth", {"maxVideoSendBandwidth": self.max_send}),
-            ("setMinVideoSendBandwidth", {"minVideoSendBandwidth": self.min_send}),
-        ]
 
 
 def _pick(value: int | None, default: int) -> int:

@@ -1,8 +1,9 @@
-"""One Kurento WebRtcEndpoint as OpenVidu uses it: bandwidth, trickle ICE both ways, offer/answer, release.
+"""One participant's WebRTC endpoint as OpenVidu uses it (``MediaEndpoint`` in OpenVidu): bandwidth, trickle ICE
+both ways, offer/answer, diagnostic events, stats, release.
 
 The object exists before the Kurento element does, so browser candidates that arrive early (they routinely
 come before ``publishVideo``/``receiveVideoFrom`` has been processed) are queued and applied once the remote
-description is set.
+description is set. Every call to the media server goes through :mod:`kms_client.objects` with a timeout.
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kms_client.connection import KmsConnection
 from kms_client.errors import KmsError
-from kms_client.events import wire_event_name
-from kms_client.protocol import EventNotification
-from kms_client.structs import IceCandidate, from_wire_value
+from kms_client.events import ErrorEvent, IceCandidateFound, KurentoEvent, NewCandidatePairSelected
+from kms_client.objects import MediaObject, MediaPipeline, WebRtcEndpoint
+from kms_client.structs import IceCandidate
 from server.core.clock import now_ms
 from server.core.participants import EndpointStats
 from server.media.bandwidth import Bandwidth
 
 log = logging.getLogger(__name__)
 
-ICE_CANDIDATE_FOUND = "IceCandidateFound"
-ERROR_EVENT = "Error"
 # Events recorded for the REST ``webRtcStats=true`` variant (KurentoParticipantEndpointConfig).
 STATS_EVENTS = (
     "MediaFlowInStateChanged",
@@ -51,8 +50,8 @@ CandidateCallback = Callable[[Candidate], None]
 ErrorCallback = Callable[[str, str, int], None]
 
 
-class WebRtcEndpoint:
-    """A WebRtcEndpoint handle; ``create`` builds the element, ``negotiate`` answers an offer."""
+class MediaEndpoint:
+    """A participant's endpoint: ``create`` builds the Kurento WebRtcEndpoint, ``process_offer`` answers."""
 
     def __init__(
         self,
@@ -64,8 +63,7 @@ class WebRtcEndpoint:
         self.name = name
         self.on_candidate = on_candidate
         self.on_error = on_error
-        self.connection: KmsConnection | None = None
-        self.element_id: str | None = None
+        self.element: WebRtcEndpoint | None = None
         self.remote_sdp: str | None = None
         self.local_sdp: str | None = None
         self.received_candidates: list[Candidate] = []
@@ -75,6 +73,11 @@ class WebRtcEndpoint:
         self._pending: list[Candidate] = []
         self._negotiated = False
         self._lock = asyncio.Lock()
+
+    @property
+    def element_id(self) -> str | None:
+        """The Kurento object id, None before ``create`` and after ``release``."""
+        return self.element.id if self.element is not None else None
 
     # --- browser candidates ----------------------------------------------------------------
 
@@ -90,62 +93,46 @@ class WebRtcEndpoint:
         )
         if self.released:
             return
-        if not self._negotiated or self.connection is None or self.element_id is None:
+        if not self._negotiated or self.element is None:
             self._pending.append(candidate)
             return
         await self._send_candidate(candidate, timeout)
 
     async def _send_candidate(self, candidate: Candidate, timeout: float) -> None:
-        if self.connection is None or self.element_id is None:
+        if self.element is None:
             return
         ice = IceCandidate(candidate.candidate, candidate.sdp_mid, candidate.sdp_m_line_index)
         try:
-            await self.connection.invoke(
-                self.element_id, "addIceCandidate", {"candidate": ice}, timeout=timeout
-            )
+            await self.element.add_ice_candidate(ice, timeout=timeout)
         except KmsError as exc:
             log.warning("addIceCandidate on %s failed: %s", self.name, exc)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    async def create(
-        self, connection: KmsConnection, pipeline_id: str, bandwidth: Bandwidth, timeout: float
-    ) -> None:
-        self.connection = connection
+    async def create(self, pipeline: MediaPipeline, bandwidth: Bandwidth, timeout: float) -> None:
         self.stats.webrtc_endpoint_name = self.name
         self.created_ms = now_ms()
-        self.element_id = await connection.create(
-            "WebRtcEndpoint", {"mediaPipeline": pipeline_id}, timeout=timeout
-        )
+        element = self.element = await pipeline.create_webrtc_endpoint(timeout=timeout)
         if self.released:  # released while being created
             await self._release_element(timeout)
             return
-        for operation, params in bandwidth.operations():
-            await connection.invoke(self.element_id, operation, params, timeout=timeout)
+        # the four limits in OpenVidu's order
+        await element.set_max_video_recv_bandwidth(bandwidth.max_recv, timeout=timeout)
+        await element.set_min_video_recv_bandwidth(bandwidth.min_recv, timeout=timeout)
+        await element.set_max_video_send_bandwidth(bandwidth.max_send, timeout=timeout)
+        await element.set_min_video_send_bandwidth(bandwidth.min_send, timeout=timeout)
         with contextlib.suppress(KmsError):
-            await connection.invoke(self.element_id, "setName", {"name": self.name}, timeout=timeout)
+            await element.set_name(self.name, timeout=timeout)
         if self.on_error is not None:
-            await connection.subscribe(
-                self.element_id,
-                ERROR_EVENT,
-                wire_event_name(ERROR_EVENT, connection.server_major),
-                self._error_event,
-                timeout=timeout,
-            )
-        await connection.subscribe(
-            self.element_id,
-            ICE_CANDIDATE_FOUND,
-            wire_event_name(ICE_CANDIDATE_FOUND, connection.server_major),
-            self._candidate_event,
-            timeout=timeout,
-        )
+            await element.on(ErrorEvent, self._error_event, timeout=timeout)
+        await element.on(IceCandidateFound, self._candidate_event, timeout=timeout)
 
     async def process_offer(self, sdp_offer: str, timeout: float) -> str:
         """``processOffer``; then queued browser candidates are applied. Returns the SDP answer."""
-        connection, element_id = self._require()
+        element = self._require()
         self.remote_sdp = sdp_offer
-        answer = await connection.invoke(element_id, "processOffer", {"offer": sdp_offer}, timeout=timeout)
-        if not isinstance(answer, str) or not answer:
+        answer = await element.process_offer(sdp_offer, timeout=timeout)
+        if not answer:
             raise KmsError(f"processOffer on {self.name} returned no SDP answer")
         self.local_sdp = answer
         self.stats.remote_sdp = sdp_offer
@@ -158,42 +145,42 @@ class WebRtcEndpoint:
 
     async def watch_events(self, timeout: float) -> None:
         """Record the diagnostic events of spec §4.3 (``webRtcStats``); run in the background."""
-        connection, element_id = self._require()
+        element = self._require()
         for name in STATS_EVENTS:
             if self.released:
                 return
             try:
-                await connection.subscribe(
-                    element_id,
-                    name,
-                    wire_event_name(name, connection.server_major),
-                    self._stats_event,
-                    timeout=timeout,
-                )
+                await element.on_event(name, self._stats_event, timeout=timeout)
             except KmsError as exc:
                 log.debug("no %s events from %s: %s", name, self.name, exc)
 
-    def _stats_event(self, event: EventNotification) -> None:
-        entry = {k: v for k, v in event.data.items() if k not in STATS_DROPPED_KEYS}
-        entry.setdefault("type", event.type)
+    def _stats_event(self, event: KurentoEvent) -> None:
+        entry = {k: v for k, v in event.raw.items() if k not in STATS_DROPPED_KEYS}
+        entry.setdefault("type", event.name)
         now = now_ms()
         entry["timestamp"] = now
         entry["msSinceEndpointCreation"] = now - self.created_ms
-        if entry.get("type") in ("NewCandidatePairSelected",):
-            pair = event.data.get("candidatePair")
-            if isinstance(pair, dict):
-                self.stats.local_candidate = (
-                    str(pair.get("localCandidate")) if pair.get("localCandidate") else None
-                )
-                self.stats.remote_candidate = (
-                    str(pair.get("remoteCandidate")) if pair.get("remoteCandidate") else None
-                )
+        if isinstance(event, NewCandidatePairSelected):
+            pair = event.candidate_pair
+            local = getattr(pair, "local_candidate", None)
+            remote = getattr(pair, "remote_candidate", None)
+            self.stats.local_candidate = str(local) if local else None
+            self.stats.remote_candidate = str(remote) if remote else None
         self.stats.events.append(entry)
         del self.stats.events[:-MAX_STATS_EVENTS]
 
     async def gather_candidates(self, timeout: float) -> None:
-        connection, element_id = self._require()
-        await connection.invoke(element_id, "gatherCandidates", timeout=timeout)
+        await self._require().gather_candidates(timeout=timeout)
+
+    async def get_stats(self, timeout: float) -> dict[str, Any] | None:
+        """``getStats`` of the element; None when it does not exist (any more) or the call failed."""
+        element = self.element
+        if element is None or self.released:
+            return None
+        try:
+            return await element.get_stats(timeout=timeout)
+        except KmsError:
+            return None
 
     async def release(self, timeout: float) -> None:
         self.released = True
@@ -201,41 +188,45 @@ class WebRtcEndpoint:
         await self._release_element(timeout)
 
     async def _release_element(self, timeout: float) -> None:
-        connection, element_id = self.connection, self.element_id
-        self.element_id = None
-        if connection is None or element_id is None or not connection.connected:
-            return
-        try:
-            await connection.release(element_id, timeout=timeout)
-        except KmsError as exc:
-            log.info("release of %s failed: %s", self.name, exc)
+        element, self.element = self.element, None
+        if element is not None:
+            await release_quietly(element, timeout)
 
-    def _require(self) -> tuple[KmsConnection, str]:
-        if self.connection is None or self.element_id is None:
+    def _require(self) -> WebRtcEndpoint:
+        if self.element is None:
             raise KmsError(f"endpoint {self.name} does not exist")
-        return self.connection, self.element_id
+        return self.element
 
     # --- Kurento events ----------------------------------------------------------------------
 
-    def _candidate_event(self, event: EventNotification) -> None:
+    def _candidate_event(self, event: IceCandidateFound) -> None:
         if self.released or self.on_candidate is None:
             return
-        raw = event.data.get("candidate")
-        value = from_wire_value(raw)
-        if isinstance(value, IceCandidate):
-            candidate = Candidate(value.candidate, value.sdp_mid, int(value.sdp_m_line_index))
-        elif isinstance(raw, dict):
-            candidate = Candidate(
-                str(raw.get("candidate", "")), str(raw.get("sdpMid", "")), int(raw.get("sdpMLineIndex", 0))
-            )
-        else:
+        found = event.candidate
+        if not isinstance(found, IceCandidate) or not isinstance(found.candidate, str):
             return
-        self.on_candidate(candidate)
+        sdp_mid = found.sdp_mid if isinstance(found.sdp_mid, str) else ""
+        self.on_candidate(Candidate(found.candidate, sdp_mid, _line_index(found.sdp_m_line_index)))
 
-    def _error_event(self, event: EventNotification) -> None:
-        if self.on_error is None:
-            return
-        data = event.data
-        self.on_error(
-            str(data.get("type", "")), str(data.get("description", "")), int(data.get("errorCode", 0))
-        )
+    def _error_event(self, event: ErrorEvent) -> None:
+        if self.on_error is not None:
+            self.on_error(event.error_type, event.description, event.error_code)
+
+
+async def release_quietly(element: MediaObject, timeout: float) -> None:
+    """Release a media object; a failure (or a media server already gone) is only logged."""
+    if not element.connection.connected:
+        return
+    try:
+        await element.release(timeout=timeout)
+    except KmsError as exc:
+        log.info("release of %s failed: %s", element.id, exc)
+
+
+def _line_index(value: object) -> int:
+    """``sdpMLineIndex`` as an integer (0 when the media server sent something else)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return 0

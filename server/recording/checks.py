@@ -72,12 +72,14 @@ async def check_media_server_writes(connection: KmsConnection, folder: Path, tim
     """Check 3 for one media server; raises RecordingCheckError when it has no permission."""
     name = f"{TEST_FOLDER_PREFIX}{now_ms()}"
     target = folder / name
-    pipeline = MediaPipeline(connection, await connection.create("MediaPipeline", {}))
+    pipeline = await MediaPipeline.create(connection, timeout=timeout)
     try:
-        recorder = await pipeline.create_recorder_endpoint((target / "TEST_RECORDING_PATH.webm").as_uri())
-        started = await recorder.expect(RecordingEvent)
-        failed = await recorder.expect(ErrorEvent)
-        await recorder.record()
+        recorder = await pipeline.create_recorder_endpoint(
+            (target / "TEST_RECORDING_PATH.webm").as_uri(), timeout=timeout
+        )
+        started = await recorder.expect(RecordingEvent, timeout=timeout)
+        failed = await recorder.expect(ErrorEvent, timeout=timeout)
+        await recorder.record(timeout=timeout)
         done, pending = await asyncio.wait(
             [asyncio.ensure_future(started.wait(timeout)), asyncio.ensure_future(failed.wait(timeout))],
             return_when=asyncio.FIRST_COMPLETED,
@@ -95,10 +97,10 @@ async def check_media_server_writes(connection: KmsConnection, folder: Path, tim
                 )
             log.warning("test recording on %s: %s", connection.uri, error.description)
         with contextlib.suppress(KmsError):
-            await recorder.stop()
+            await recorder.stop(timeout=timeout)
     finally:
         with contextlib.suppress(KmsError):
-            await pipeline.release()
+            await pipeline.release(timeout=timeout)
     await asyncio.sleep(0)
     if not target.exists():
         log.warning(

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kms_client.connection import KmsConnection
 from kms_client.errors import KmsError
 from kms_client.events import Recording as RecordingEvent
 from kms_client.events import Stopped
-from kms_client.objects import Composite, HubPort, MediaPipeline, PassThrough, RecorderEndpoint
+from kms_client.objects import (
+    Composite,
+    HubPort,
+    MediaElement,
+    MediaObject,
+    MediaPipeline,
+    PassThrough,
+    RecorderEndpoint,
+)
 from server.core.clock import now_ms
 from server.media.session import MediaSession
+from server.media.timeouts import MediaTimeouts
 from server.recording.model import Recording, Status
 from server.recording.recorder import RecorderError, StreamSource
 from server.recording.store import STREAM_PREFIX, chmod_tree, write_json_atomic
@@ -46,36 +54,34 @@ class _Media:
     """The session's pipeline, as Kurento objects."""
 
     def __init__(self, media: Any) -> None:
-        if not isinstance(media, MediaSession) or media.connection is None or media.pipeline_id is None:
+        pipeline = media.pipeline if isinstance(media, MediaSession) else None
+        if pipeline is None:
             raise RecorderError("the session has no media pipeline")
-        self.session_media = media
-        conn = media.connection
-        self.connection: KmsConnection = conn
-        self.pipeline = MediaPipeline(conn, media.pipeline_id)
+        self.session_media: MediaSession = media
+        self.pipeline: MediaPipeline = pipeline
+        self.timeouts: MediaTimeouts = media.timeouts
 
     def passthrough(self, connection_id: str) -> PassThrough | None:
         publisher = self.session_media.publishers.get(connection_id)
-        if publisher is None:
-            return None
-        return PassThrough(self.connection, publisher.passthrough_id)
+        return publisher.passthrough if publisher is not None else None
 
     @property
     def alive(self) -> bool:
-        return self.connection.connected and not self.session_media.closed
+        return self.pipeline.connection.connected and not self.session_media.closed
 
 
-async def _connect(source: PassThrough, sink: Any, audio: bool, video: bool) -> None:
+async def _connect(source: PassThrough, sink: MediaElement, audio: bool, video: bool, timeout: float) -> None:
     if audio and video:
-        await source.connect(sink)
+        await source.connect(sink, timeout=timeout)
     elif audio:
-        await source.connect(sink, "AUDIO")
+        await source.connect(sink, "AUDIO", timeout=timeout)
     else:
-        await source.connect(sink, "VIDEO")
+        await source.connect(sink, "VIDEO", timeout=timeout)
 
 
-async def _release(element: Any) -> None:
+async def _release(element: MediaObject, timeout: float) -> None:
     with contextlib.suppress(KmsError, Exception):
-        await element.release()
+        await element.release(timeout=timeout)
 
 
 @dataclass(slots=True)
@@ -134,7 +140,7 @@ class IndividualRecorder:
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
             for stream in list(self.streams.values()):
-                await _release(stream.endpoint)
+                await _release(stream.endpoint, self.media.timeouts.release)
             self.streams.clear()
             raise RecorderError(f"Couldn't initialize some RecorderEndpoint: {errors[0]}")
 
@@ -150,17 +156,20 @@ class IndividualRecorder:
         if passthrough is None:
             return
         path = self.folder / f"{source.stream_id}.webm"
-        endpoint = await self.media.pipeline.create_recorder_endpoint(path.as_uri(), media_profile=profile)
+        t = self.media.timeouts
+        endpoint = await self.media.pipeline.create_recorder_endpoint(
+            path.as_uri(), media_profile=profile, timeout=t.element
+        )
         stream = _StreamRecording(source, endpoint, path, audio, video)
         self.streams[source.connection_id] = stream
         try:
-            waiter = await endpoint.expect(RecordingEvent)
-            await _connect(passthrough, endpoint, audio, video)
-            await endpoint.record()
+            waiter = await endpoint.expect(RecordingEvent, timeout=t.call)
+            await _connect(passthrough, endpoint, audio, video, t.call)
+            await endpoint.record(timeout=t.call)
             event = await waiter.wait(self.event_timeout)
         except (KmsError, TimeoutError) as exc:
             self.streams.pop(source.connection_id, None)
-            await _release(endpoint)
+            await _release(endpoint, t.release)
             raise RecorderError(f"RecorderEndpoint of {source.stream_id} did not start: {exc!r}") from exc
         stream.start_time = event.timestamp_millis or now_ms()
 
@@ -184,15 +193,15 @@ class IndividualRecorder:
     async def _stop_stream(self, stream: _StreamRecording) -> None:
         if self._lost_at is None and self.media.alive:
             try:
-                waiter = await stream.endpoint.expect(Stopped)
-                await stream.endpoint.stop()
+                waiter = await stream.endpoint.expect(Stopped, timeout=self.media.timeouts.call)
+                await stream.endpoint.stop(timeout=self.media.timeouts.call)
                 event = await waiter.wait(self.event_timeout)
                 stream.end_time = event.timestamp_millis or now_ms()
             except (KmsError, TimeoutError) as exc:
                 log.error("recorder of %s did not stop: %r", stream.source.stream_id, exc)
                 stream.end_time = now_ms()
                 stream.ok = False
-            await _release(stream.endpoint)
+            await _release(stream.endpoint, self.media.timeouts.release)
         else:
             stream.end_time = self._lost_at or now_ms()
             stream.ok = False
@@ -232,12 +241,13 @@ class AudioCompositeRecorder:
 
     async def start(self, sources: list[StreamSource]) -> None:
         try:
-            self.composite = await self.media.pipeline.create_composite()
-            self.out_port = await self.composite.create_hub_port()
+            t = self.media.timeouts
+            self.composite = await self.media.pipeline.create_composite(timeout=t.element)
+            self.out_port = await self.composite.create_hub_port(timeout=t.element)
             self.endpoint = await self.media.pipeline.create_recorder_endpoint(
-                self.path.as_uri(), media_profile="WEBM_AUDIO_ONLY"
+                self.path.as_uri(), media_profile="WEBM_AUDIO_ONLY", timeout=t.element
             )
-            await self.out_port.connect(self.endpoint, "AUDIO")
+            await self.out_port.connect(self.endpoint, "AUDIO", timeout=t.call)
             for source in sources:
                 await self._join(source)
         except (KmsError, RecorderError) as exc:
@@ -250,16 +260,17 @@ class AudioCompositeRecorder:
         passthrough = self.media.passthrough(source.connection_id)
         if passthrough is None:
             return
-        port = await self.composite.create_hub_port()
+        t = self.media.timeouts
+        port = await self.composite.create_hub_port(timeout=t.element)
         self.ports[source.connection_id] = port
-        await passthrough.connect(port, "AUDIO")
+        await passthrough.connect(port, "AUDIO", timeout=t.call)
         if self.recording_since is None:
             await self._record()
 
     async def _record(self) -> None:
         assert self.endpoint is not None
-        waiter = await self.endpoint.expect(RecordingEvent)
-        await self.endpoint.record()
+        waiter = await self.endpoint.expect(RecordingEvent, timeout=self.media.timeouts.call)
+        await self.endpoint.record(timeout=self.media.timeouts.call)
         try:
             event = await waiter.wait(self.event_timeout)
         except TimeoutError:
@@ -277,7 +288,7 @@ class AudioCompositeRecorder:
     async def remove_stream(self, connection_id: str) -> None:
         port = self.ports.pop(connection_id, None)
         if port is not None and self._lost_at is None:
-            await _release(port)
+            await _release(port, self.media.timeouts.release)
 
     def media_lost(self) -> None:
         if self._lost_at is None:
@@ -289,8 +300,8 @@ class AudioCompositeRecorder:
         end = self._lost_at or now_ms()
         if ok and self.endpoint is not None:
             try:
-                waiter = await self.endpoint.expect(Stopped)
-                await self.endpoint.stop()
+                waiter = await self.endpoint.expect(Stopped, timeout=self.media.timeouts.call)
+                await self.endpoint.stop(timeout=self.media.timeouts.call)
                 event = await waiter.wait(self.event_timeout)
                 end = event.timestamp_millis or now_ms()
             except (KmsError, TimeoutError) as exc:
@@ -307,5 +318,5 @@ class AudioCompositeRecorder:
     async def _release_all(self) -> None:
         for element in [*self.ports.values(), self.out_port, self.endpoint, self.composite]:
             if element is not None:
-                await _release(element)
+                await _release(element, self.media.timeouts.release)
         self.ports.clear()

@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kms_client.errors import KmsError
 from server.core.sessions import Session
-from server.media.endpoint import WebRtcEndpoint
+from server.media.endpoint import MediaEndpoint
 from server.media.session import MediaSession
 
 
 async def _endpoint_stats(
-    session: Session, name: str, endpoint: WebRtcEndpoint, timeout: float
+    session: Session, name: str, endpoint: MediaEndpoint, timeout: float
 ) -> dict[str, Any] | None:
-    conn = endpoint.connection
-    element_id = endpoint.element_id
-    if conn is None or element_id is None or endpoint.released:
+    stats = await endpoint.get_stats(timeout)
+    if stats is None:
         return None
-    with contextlib.suppress(KmsError, TimeoutError):
-        stats = await conn.invoke(element_id, "getStats", None, timeout=timeout)
-        return {
-            "sessionId": session.session_id,
-            "endpoint": name,
-            "mediaServer": session.media.server_id if session.media is not None else None,
-            "stats": stats if isinstance(stats, dict) else {},
-        }
-    return None
+    return {
+        "sessionId": session.session_id,
+        "endpoint": name,
+        "mediaServer": session.media.server_id if session.media is not None else None,
+        "stats": stats,
+    }
 
 
 def webrtc_stats_source(sessions: Callable[[], Iterable[Session]], timeout: float) -> Callable[[], Any]:
