@@ -17,6 +17,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -69,11 +70,18 @@ def middleware(requests: int) -> tuple[float, float]:
     return bare, measured
 
 
+@dataclass(frozen=True, slots=True)
+class _HostedOn:
+    """A session's media as the core sees it: only its hosting media server."""
+
+    server_id: str | None
+
+
 def sessions(count: int, per_session: int) -> list[Session]:
     result = []
     options = MediaOptions(True, True, True, True)
     for index in range(count):
-        session = Session(f"ses{index}", SessionProperties(), 0, media_server_id=f"kms_{index % 2}")
+        session = Session(f"ses{index}", SessionProperties(), 0, media=_HostedOn(f"kms_{index % 2}"))
         publisher_id = f"con{index}_0"
         for seat in range(per_session):
             cid = f"con{index}_{seat}"

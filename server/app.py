@@ -17,6 +17,7 @@ from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.api232.routes import api232_routes
 from server.assembly import assemble
+from server.core.manager import LateBackend
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
 from server.observability.rest import RestMetricsMiddleware
@@ -93,8 +94,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return bare(exc.status_code)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
-    rt = runtime if runtime is not None else Runtime(settings)
+def create_app(settings: Settings) -> Starlette:
+    backend = LateBackend()
+    rt = Runtime(settings, backend)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -115,5 +117,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    assemble(app, rt)
+    assemble(app, rt, backend)
     return app

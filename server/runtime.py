@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 
 from server.core.enums import EndReason
 from server.core.events import EventBus
-from server.core.manager import ManagerConfig, SessionManager
+from server.core.manager import ManagerConfig, SessionBackend, SessionManager
 from server.http.auth import AuthPolicy
 from server.settings import Settings
 from server.settings.publicurl import PublicUrls, resolve_public_urls
@@ -35,7 +35,7 @@ class Component(Protocol):
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, backend: SessionBackend | None = None) -> None:
         self.settings = settings
         self.public_urls: PublicUrls = resolve_public_urls(settings)
         self.bus = EventBus()
@@ -44,6 +44,7 @@ class Runtime:
                 ws_url=self.public_urls.ws_url, version=OPENVIDU_VERSION, secret=settings.openvidu_secret
             ),
             self.bus,
+            backend=backend,
         )
         public_prefixes = (
             ("/recordings", "/openvidu/recordings") if settings.openvidu_recording_public_access else ()

@@ -24,6 +24,7 @@ from server.cluster.placement import ClusterPicker, hosting_server
 from server.cluster.serialize import kurento_info, media_server_json
 from server.core.serialize import dumps, session_json
 from server.core.signaling import RestSignaling
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
 from server.restart import Restarter, RestartRejected, persist_restart, validate_restart
 from server.runtime import Runtime
@@ -43,6 +44,7 @@ class ProState:
     runtime: Runtime
     media: MediaServers
     signaling: RestSignaling
+    server_events: MediaServerEvents
     picker: ClusterPicker
     stats: StatsGatherer
     restarter: Restarter
@@ -175,7 +177,7 @@ async def remove_media_server(request: Request) -> Response:
     if hosted and not force:
         return bare(409)
     if hosted:
-        await state.signaling.media_server_lost(server_id)
+        await state.server_events.media_server_lost(server_id)
     await state.media.remove(server_id)
     return bare(204)
 

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from server.api.pro import ProState
 from server.api232 import media_nodes, restart
 from server.api232.media_nodes import MediaNodes
-from server.core.signaling import RestSignaling
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
 from server.runtime import Runtime
 
@@ -17,9 +17,9 @@ NODE = NODES + "/{node_id}"
 
 
 def install_api232_pro(
-    app: Starlette, runtime: Runtime, media: MediaServers, signaling: RestSignaling, pro: ProState
+    app: Starlette, runtime: Runtime, media: MediaServers, server_events: MediaServerEvents, pro: ProState
 ) -> MediaNodes:
-    nodes = MediaNodes(runtime, media, signaling, pro.picker.load_of)
+    nodes = MediaNodes(runtime, media, server_events, pro.picker.load_of)
     runtime.bus.subscribe(nodes.on_event, "media-nodes")
     nodes.media.pool.add_listener(nodes.on_pool_notice)
     app.state.media_nodes = nodes

@@ -40,7 +40,3 @@ class RestSignaling(Protocol):
     ) -> Participant:
         """Join an IP camera and publish its stream. Raises ``SessionNotFound`` or :class:`IpcamError`."""
         ...
-
-    async def media_server_lost(self, server_id: str) -> None:
-        """Close every session this media server hosted (``mediaServerDisconnect``)."""
-        ...
