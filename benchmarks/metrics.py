@@ -56,15 +56,14 @@ async def per_request_us(app: Any, requests: int, scope: dict[str, Any]) -> floa
 
 
 def middleware(requests: int) -> tuple[float, float]:
-    state = SimpleNamespace(rest_metrics=RestMetrics(CollectorRegistry()))
     scope = {
         "type": "http",
         "method": "POST",
         "path": "/api/tokens",
-        "app": SimpleNamespace(state=state, router=SimpleNamespace(routes=[])),
+        "app": SimpleNamespace(router=SimpleNamespace(routes=[])),
         "route": Route("/api/tokens", _app),
     }
-    wrapped = RestMetricsMiddleware(_app)
+    wrapped = RestMetricsMiddleware(_app, RestMetrics(CollectorRegistry()))
     bare = min(asyncio.run(per_request_us(_app, requests, scope)) for _ in range(3))
     measured = min(asyncio.run(per_request_us(wrapped, requests, scope)) for _ in range(3))
     return bare, measured

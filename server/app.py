@@ -20,7 +20,6 @@ from server.assembly import assemble
 from server.core.manager import LateBackend
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
-from server.observability.rest import RestMetricsMiddleware
 from server.runtime import Runtime
 from server.settings import Settings
 
@@ -109,13 +108,11 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=rest_routes() + api232_routes(settings),
         middleware=[
-            Middleware(RestMetricsMiddleware),
             Middleware(CorsMiddleware),
             Middleware(BasicAuthMiddleware, secret=settings.openvidu_secret, policy=rt.auth_policy),
         ],
         exception_handlers={BadRequest: _bad_request, HTTPException: _http_error},
         lifespan=lifespan,
     )
-    app.state.runtime = rt
     assemble(app, rt, backend)
     return app

@@ -1,6 +1,6 @@
 """The runtime container: settings, public URLs, event bus, session manager and pluggable components.
 
-One ``Runtime`` lives on ``app.state.runtime`` for the life of the process. Later parts (media cluster, CDR
+One ``Runtime`` is the app's :data:`RUNTIME` part (:mod:`server.parts`) for the life of the process. Later parts (media cluster, CDR
 and webhook sinks, stats, restart) register ``Component`` objects that start and stop with it.
 """
 
@@ -16,6 +16,7 @@ from server.core.enums import EndReason
 from server.core.events import EventBus
 from server.core.manager import ManagerConfig, SessionBackend, SessionManager
 from server.http.auth import AuthPolicy
+from server.parts import PartKey, part
 from server.settings import Settings
 from server.settings.publicurl import PublicUrls, resolve_public_urls
 from server.version import OPENVIDU_VERSION
@@ -87,6 +88,8 @@ class Runtime:
             await self.bus.stop(EVENT_DRAIN_TIMEOUT_SECONDS)
 
 
+RUNTIME: PartKey[Runtime] = PartKey("runtime")
+
+
 def runtime_of(conn: HTTPConnection) -> Runtime:
-    runtime: Runtime = conn.app.state.runtime
-    return runtime
+    return part(conn, RUNTIME)

@@ -26,6 +26,7 @@ from server.core.serialize import dumps, session_json
 from server.core.signaling import RestSignaling
 from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import PartKey, part
 from server.restart import Restarter, RestartRejected, persist_restart, validate_restart
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
@@ -39,7 +40,7 @@ RESTART_PATH = "/pro/restart"
 
 @dataclass
 class ProState:
-    """What the Pro handlers need, kept on ``app.state.pro``."""
+    """What the Pro handlers need (the app's :data:`PRO` part)."""
 
     runtime: Runtime
     media: MediaServers
@@ -54,9 +55,11 @@ class ProState:
         return self.runtime.settings.openvidu_pro_cluster
 
 
+PRO: PartKey[ProState] = PartKey("pro")
+
+
 def _pro(request: Request) -> ProState:
-    state: ProState = request.app.state.pro
-    return state
+    return part(request, PRO)
 
 
 def _json(document: Any, status: int = 200) -> Response:

@@ -36,8 +36,11 @@ from server.core.events_232 import MediaNodeStatusChanged, NodeCrashed, NodeReco
 from server.core.serialize import dumps
 from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import PartKey, part
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
+
+MEDIA_NODES: PartKey[MediaNodes] = PartKey("media_nodes")
 
 PATH = "/openvidu/api/media-nodes"
 RUNNING = "running"
@@ -145,7 +148,7 @@ class MediaNodes:
 
 
 def _nodes(request: Request) -> MediaNodes:
-    nodes: MediaNodes = request.app.state.media_nodes
+    nodes = part(request, MEDIA_NODES)
     return nodes
 
 

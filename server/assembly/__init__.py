@@ -30,25 +30,30 @@ from server.assembly.pro import build_placement, build_stats, install_pro
 from server.assembly.recording import build_recording, install_recording
 from server.assembly.signaling import build_media_side, build_peers, install_signaling
 from server.core.manager import LateBackend
+from server.events import install_event_sinks
 from server.media.servers import MediaServers
-from server.observability.rest import RestMetrics
+from server.observability.rest import RestMetrics, RestMetricsMiddleware
 from server.observability.signaling import SignalingMetrics
-from server.runtime import Runtime
+from server.parts import parts_of_app
+from server.runtime import RUNTIME, Runtime
 from server.stats.metrics import StatsMetrics
 
 
 def assemble(app: Starlette, runtime: Runtime, backend: LateBackend) -> None:
-    """Build and wire every part of the server into ``app`` (routes, ``app.state``, runtime components).
+    """Build and wire every part of the server into ``app`` (routes, middleware, shared parts, components).
 
     ``backend`` is the link ``runtime.sessions`` was made with; the media side's backend is bound into it.
-    Each part is handed what it needs; ``app.state`` is only where request handlers find their part.
+    Each part is handed what it needs; request handlers find theirs among the app's typed parts
+    (:mod:`server.parts`).
     """
     settings = runtime.settings
+    parts_of_app(app).put(RUNTIME, runtime)
     media = MediaServers(settings)
     placement = build_placement(runtime, media)
     picker = placement.picker if settings.openvidu_pro_cluster else media.picker
     metrics = StatsMetrics()
-    app.state.rest_metrics = RestMetrics(metrics.registry)
+    # Outermost middleware: REST latency covers the CORS and auth middlewares too.
+    app.add_middleware(RestMetricsMiddleware, metrics=RestMetrics(metrics.registry))
     signaling_metrics = SignalingMetrics(metrics.registry)
     peers = build_peers(runtime)
     recording = build_recording(runtime, peers)
@@ -56,9 +61,10 @@ def assemble(app: Starlette, runtime: Runtime, backend: LateBackend) -> None:
     service = install_signaling(
         app, runtime, media, side, peers, recording.manager, signaling_metrics.outcome
     )
+    event_sinks = install_event_sinks(runtime.bus, settings)
     install_recording(app, runtime, recording, media)
     stats = build_stats(runtime, metrics)
     pro = install_pro(app, runtime, media, service, side.server_events, placement, stats)
     install_inspector(app, pro)
     install_api232_pro(app, runtime, media, side.server_events, pro)
-    install_metrics(app, runtime, pro, media)
+    install_metrics(runtime, pro, media, event_sinks)

@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 
 from server.api.pro import ProState
 from server.inspector.feed import LiveFeed
-from server.inspector.routes import PREFIX, InspectorState, inspector_routes
+from server.inspector.routes import INSPECTOR, PREFIX, InspectorState, inspector_routes
 from server.inspector.snapshot import Snapshotter
+from server.parts import parts_of_app
 
 
 def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
@@ -30,7 +31,7 @@ def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
     runtime.add_component(feed)
     runtime.shutdown_hooks.append(feed.end_consoles)
     state = InspectorState(pro, snapshot, feed)
-    app.state.inspector = state
+    parts_of_app(app).put(INSPECTOR, state)
     app.router.routes.extend(inspector_routes())
     runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, PREFIX)
     return state

@@ -8,8 +8,6 @@ Runs after :func:`server.assembly.pro.install_pro`: the registry is the stats ga
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-
 from server.api.pro import ProState
 from server.events.webhook import WebhookSink
 from server.media.servers import MediaServers
@@ -20,7 +18,7 @@ from server.observability.webhook import WEBHOOK_SUBSCRIPTION, WebhookCollector
 from server.runtime import Runtime
 
 
-def install_metrics(app: Starlette, runtime: Runtime, pro: ProState, media: MediaServers) -> None:
+def install_metrics(runtime: Runtime, pro: ProState, media: MediaServers, event_sinks: list[object]) -> None:
     settings = runtime.settings
     metrics = pro.stats.metrics
     registry = metrics.registry
@@ -32,12 +30,11 @@ def install_metrics(app: Starlette, runtime: Runtime, pro: ProState, media: Medi
             settings.openvidu_pro_cluster_load_strategy,
         )
     )
-    webhooks = [sink for sink in app.state.event_sinks if isinstance(sink, WebhookSink)]
+    webhooks = [sink for sink in event_sinks if isinstance(sink, WebhookSink)]
     registry.register(WebhookCollector(lambda: webhooks, lambda: runtime.bus.backlog(WEBHOOK_SUBSCRIPTION)))
     recordings = RecordingEvents()
     runtime.bus.subscribe(recordings.handle, "recording-metrics")
-    app.state.recording_metrics = RecordingsCollector(recordings)
-    registry.register(app.state.recording_metrics)
+    registry.register(RecordingsCollector(recordings))
     if settings.openvidu_metrics_port:
         runtime.add_component(
             MetricsListener(settings.openvidu_metrics_address, settings.openvidu_metrics_port, metrics.render)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from server.api.pro import ProState, pro_routes
+from server.api.pro import PRO, ProState, pro_routes
 from server.cluster.load import LoadStrategy
 from server.cluster.placement import ClusterPicker, LoadSampler
 from server.core.signaling import RestSignaling
 from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import parts_of_app
 from server.restart import Restarter
 from server.runtime import Runtime
 from server.stats.gatherer import StatsGatherer
@@ -89,7 +90,7 @@ def install_pro(
 
     restarter.before.append(hand_over_media_servers)
     state = ProState(runtime, media, signaling, server_events, picker, stats, restarter)
-    app.state.pro = state
+    parts_of_app(app).put(PRO, state)
     app.router.routes.extend(pro_routes())
     runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, "/metrics")
     return state

@@ -16,11 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api.recordings import RECORDINGS
 from server.api232 import broadcast
+from server.api232.broadcast import BROADCASTS
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
 from server.media.servers import MediaServers
+from server.parts import parts_of_app
 from server.recording.broadcast import BroadcastManager
 from server.recording.checks import check_media_server_writes
 from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
@@ -134,8 +137,9 @@ def install_recording(app: Starlette, runtime: Runtime, parts: RecordingParts, m
     runtime.add_component(
         _Component(parts.manager, parts.composed, runtime.settings, media, parts.broadcasts)
     )
-    app.state.recordings = parts.manager
-    app.state.broadcasts = parts.broadcasts
+    app_parts = parts_of_app(app)
+    app_parts.put(RECORDINGS, parts.manager)
+    app_parts.put(BROADCASTS, parts.broadcasts)
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
     app.router.routes.append(Route(broadcast.START_PATH, broadcast.start_broadcast, methods=["POST"]))
     app.router.routes.append(Route(broadcast.STOP_PATH, broadcast.stop_broadcast, methods=["POST"]))

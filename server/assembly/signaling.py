@@ -1,6 +1,6 @@
 """Wire browser signaling and media into the app: the participants' peers, the sessions' media and the core's
 ``SessionBackend`` (the media side's), media-server resets and losses, the signaling service and its
-``/openvidu`` websocket route, and the CDR file and webhook event sinks.
+``/openvidu`` websocket route.
 
 :func:`build_peers` runs before recording (its notifier); :func:`build_media_side` after recording (its hooks)."""
 
@@ -17,15 +17,15 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
 from server.core.manager import LateBackend
-from server.events import install_event_sinks
 from server.media.bandwidth import Bandwidth
 from server.media.hosting import MediaBackend, RecordingHooks, SessionMedias
 from server.media.picker import MediaServerPicker
 from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import SIGNALING, parts_of_app
 from server.rpc.bindings import SignalingConfig
 from server.rpc.connections import RpcRegistry, RpcTimings
-from server.rpc.endpoint import RpcEndpoint, openvidu_websocket
+from server.rpc.endpoint import RPC_ENDPOINT, RpcEndpoint, openvidu_websocket
 from server.rpc.peers import Peers
 from server.rpc.service import SignalingService
 from server.runtime import Runtime
@@ -155,9 +155,8 @@ def install_signaling(
     # Media servers start first and stop last (components stop in reverse order, after sessions are closed).
     runtime.add_component(media)
     runtime.add_component(_SignalingComponent(service))
-    app.state.signaling = service
-    app.state.media_servers = media
-    app.state.rpc_endpoint = RpcEndpoint(service, join_timeout=settings.openvidu_rpc_join_timeout)
+    parts = parts_of_app(app)
+    parts.put(SIGNALING, service)
+    parts.put(RPC_ENDPOINT, RpcEndpoint(service, join_timeout=settings.openvidu_rpc_join_timeout))
     app.router.routes.append(WebSocketRoute("/openvidu", openvidu_websocket))
-    app.state.event_sinks = install_event_sinks(runtime.bus, settings)
     return service
