@@ -16,11 +16,9 @@ from server.api import cdr, certificate, config, files, health, recordings, sess
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.api232.routes import api232_routes
-from server.assembly import assemble
-from server.core.manager import LateBackend
+from server.assembly import assemble, build_runtime
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
-from server.runtime import Runtime
 from server.settings import Settings
 
 
@@ -94,8 +92,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings) -> Starlette:
-    backend = LateBackend()
-    rt = Runtime(settings, backend)
+    rt, backend = build_runtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

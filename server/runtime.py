@@ -36,7 +36,14 @@ class Component(Protocol):
 
 
 class Runtime:
-    def __init__(self, settings: Settings, backend: SessionBackend | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        backend: SessionBackend | None = None,
+        protected_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        """``backend``: the session manager's (see :class:`server.core.manager.LateBackend`);
+        ``protected_prefixes``: paths behind the Basic auth beyond the REST surfaces' own (``/metrics``...)."""
         self.settings = settings
         self.public_urls: PublicUrls = resolve_public_urls(settings)
         self.bus = EventBus()
@@ -50,7 +57,7 @@ class Runtime:
         public_prefixes = (
             ("/recordings", "/openvidu/recordings") if settings.openvidu_recording_public_access else ()
         )
-        self.auth_policy = AuthPolicy(public_prefixes=public_prefixes)
+        self.auth_policy = AuthPolicy(public_prefixes=public_prefixes, extra_protected=protected_prefixes)
         self.components: list[Component] = []
         self._started: list[Component] = []
         # Called when the HTTP server starts its graceful shutdown, before it waits for open connections.

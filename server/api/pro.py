@@ -36,6 +36,8 @@ from server.version import OPENVIDU_VERSION
 
 MEDIA_SERVERS_PATH = "/pro/media-servers"
 RESTART_PATH = "/pro/restart"
+METRICS_PATH = "/metrics"
+"""The Prometheus exposition, behind the Basic auth (``server.assembly.PROTECTED_PREFIXES``)."""
 
 
 @dataclass
@@ -203,5 +205,5 @@ def pro_routes() -> list[BaseRoute]:
         Route(MEDIA_SERVERS_PATH + "/{server_id}", get_media_server, methods=["GET"]),
         Route(MEDIA_SERVERS_PATH + "/{server_id}", remove_media_server, methods=["DELETE"]),
         Route("/pro/stats", get_stats, methods=["GET"]),
-        Route("/metrics", get_metrics, methods=["GET"]),
+        Route(METRICS_PATH, get_metrics, methods=["GET"]),
     ]

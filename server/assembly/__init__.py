@@ -5,7 +5,7 @@ other packages never import each other to find their collaborators (``tests/test
 
 Construction order (each part is given, at construction, the parts made before it)::
 
-    Runtime (settings, event bus, SessionManager with a LateBackend)
+    Runtime (settings, event bus, SessionManager with a LateBackend, the Basic auth's protected paths)
     MediaServers -> placement (cluster picker over the manager's sessions)
     StatsMetrics registry -> RestMetrics, SignalingMetrics
     Peers (participants' JSON-RPC sessions; recording's notifier)
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from server.api.pro import METRICS_PATH
 from server.assembly.api232 import install_api232_pro
 from server.assembly.inspector import install_inspector
 from server.assembly.metrics import install_metrics
@@ -31,12 +32,23 @@ from server.assembly.recording import build_recording, install_recording
 from server.assembly.signaling import build_media_side, build_peers, install_signaling
 from server.core.manager import LateBackend
 from server.events import install_event_sinks
+from server.inspector.routes import PREFIX as INSPECTOR_PREFIX
 from server.media.servers import MediaServers
 from server.observability.rest import RestMetrics, RestMetricsMiddleware
 from server.observability.signaling import SignalingMetrics
 from server.parts import parts_of_app
 from server.runtime import RUNTIME, Runtime
+from server.settings import Settings
 from server.stats.metrics import StatsMetrics
+
+PROTECTED_PREFIXES = (METRICS_PATH, INSPECTOR_PREFIX)
+"""Paths of the Pro parts behind the Basic auth, beside the REST surfaces' own."""
+
+
+def build_runtime(settings: Settings) -> tuple[Runtime, LateBackend]:
+    """The runtime (event bus, session manager) and the link its manager's backend is bound through."""
+    backend = LateBackend()
+    return Runtime(settings, backend, PROTECTED_PREFIXES), backend
 
 
 def assemble(app: Starlette, runtime: Runtime, backend: LateBackend) -> None:

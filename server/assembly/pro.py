@@ -92,5 +92,4 @@ def install_pro(
     state = ProState(runtime, media, signaling, server_events, picker, stats, restarter)
     parts_of_app(app).put(PRO, state)
     app.router.routes.extend(pro_routes())
-    runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, "/metrics")
     return state
