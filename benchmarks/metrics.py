@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -55,25 +56,31 @@ async def per_request_us(app: Any, requests: int, scope: dict[str, Any]) -> floa
 
 
 def middleware(requests: int) -> tuple[float, float]:
-    state = SimpleNamespace(rest_metrics=RestMetrics(CollectorRegistry()))
     scope = {
         "type": "http",
         "method": "POST",
         "path": "/api/tokens",
-        "app": SimpleNamespace(state=state, router=SimpleNamespace(routes=[])),
+        "app": SimpleNamespace(router=SimpleNamespace(routes=[])),
         "route": Route("/api/tokens", _app),
     }
-    wrapped = RestMetricsMiddleware(_app)
+    wrapped = RestMetricsMiddleware(_app, RestMetrics(CollectorRegistry()))
     bare = min(asyncio.run(per_request_us(_app, requests, scope)) for _ in range(3))
     measured = min(asyncio.run(per_request_us(wrapped, requests, scope)) for _ in range(3))
     return bare, measured
+
+
+@dataclass(frozen=True, slots=True)
+class _HostedOn:
+    """A session's media as the core sees it: only its hosting media server."""
+
+    server_id: str | None
 
 
 def sessions(count: int, per_session: int) -> list[Session]:
     result = []
     options = MediaOptions(True, True, True, True)
     for index in range(count):
-        session = Session(f"ses{index}", SessionProperties(), 0, media_server_id=f"kms_{index % 2}")
+        session = Session(f"ses{index}", SessionProperties(), 0, media=_HostedOn(f"kms_{index % 2}"))
         publisher_id = f"con{index}_0"
         for seat in range(per_session):
             cid = f"con{index}_{seat}"

@@ -22,13 +22,16 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from server.api.pro import PRO
 from server.app import create_app
 from server.eventloop import loop_factory, tune_gc
 from server.http.limits import bounded_protocol, raise_descriptor_limit
 from server.http.tls import answer_plain_http_on_tls, tls_files
+from server.parts import parts_of_app
 from server.recording.checks import check_recording_settings
 from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
 from server.rpc.shutdown import GracefulServer
+from server.runtime import RUNTIME
 from server.settings import Settings, SettingsError, load_settings
 from server.settings.document import default_text, render
 from server.settings.loader import overrides_path, state_path
@@ -204,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ws_max_size=settings.openvidu_rpc_max_frame_size,
         ws_per_message_deflate=settings.openvidu_rpc_websocket_compression,
     )
-    server = GracefulServer(config, app.state.runtime)
+    parts = parts_of_app(app)
+    server = GracefulServer(config, parts.get(RUNTIME))
     loop_name, new_loop = loop_factory(settings.server_event_loop, tls is not None)
     log.info(
         "listening on %s:%s (%s, %s event loop)",
@@ -225,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # POST /pro/restart: stop serving, then replace this process with a fresh image of the same command line,
     # handing over the listening socket (a duplicate survives uvicorn closing its own copy).
     handoff_fd = keep_for_exec(sock)
-    restarter = app.state.pro.restarter
+    restarter = parts.get(PRO).restarter
 
     def trigger_restart() -> None:
         # The shutdown stops accepting, answers every request already accepted and cuts idle keep-alive

@@ -16,11 +16,9 @@ from server.api import cdr, certificate, config, files, health, recordings, sess
 from server.api.body import BadRequest
 from server.api.errors import bare, framework_error
 from server.api232.routes import api232_routes
-from server.assembly import assemble
+from server.assembly import assemble, build_runtime
 from server.http.auth import BasicAuthMiddleware
 from server.http.cors import CorsMiddleware
-from server.observability.rest import RestMetricsMiddleware
-from server.runtime import Runtime
 from server.settings import Settings
 
 
@@ -93,8 +91,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return bare(exc.status_code)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
-    rt = runtime if runtime is not None else Runtime(settings)
+def create_app(settings: Settings) -> Starlette:
+    rt, backend = build_runtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -107,13 +105,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app = Starlette(
         routes=rest_routes() + api232_routes(settings),
         middleware=[
-            Middleware(RestMetricsMiddleware),
             Middleware(CorsMiddleware),
             Middleware(BasicAuthMiddleware, secret=settings.openvidu_secret, policy=rt.auth_policy),
         ],
         exception_handlers={BadRequest: _bad_request, HTTPException: _http_error},
         lifespan=lifespan,
     )
-    app.state.runtime = rt
-    assemble(app, rt)
+    assemble(app, rt, backend)
     return app

@@ -1,6 +1,6 @@
 """The runtime container: settings, public URLs, event bus, session manager and pluggable components.
 
-One ``Runtime`` lives on ``app.state.runtime`` for the life of the process. Later parts (media cluster, CDR
+One ``Runtime`` is the app's :data:`RUNTIME` part (:mod:`server.parts`) for the life of the process. Later parts (media cluster, CDR
 and webhook sinks, stats, restart) register ``Component`` objects that start and stop with it.
 """
 
@@ -14,8 +14,9 @@ from starlette.requests import HTTPConnection
 
 from server.core.enums import EndReason
 from server.core.events import EventBus
-from server.core.manager import ManagerConfig, SessionManager
+from server.core.manager import ManagerConfig, SessionBackend, SessionManager
 from server.http.auth import AuthPolicy
+from server.parts import PartKey, part
 from server.settings import Settings
 from server.settings.publicurl import PublicUrls, resolve_public_urls
 from server.version import OPENVIDU_VERSION
@@ -35,7 +36,14 @@ class Component(Protocol):
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        backend: SessionBackend | None = None,
+        protected_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        """``backend``: the session manager's (see :class:`server.core.manager.LateBackend`);
+        ``protected_prefixes``: paths behind the Basic auth beyond the REST surfaces' own (``/metrics``...)."""
         self.settings = settings
         self.public_urls: PublicUrls = resolve_public_urls(settings)
         self.bus = EventBus()
@@ -44,11 +52,12 @@ class Runtime:
                 ws_url=self.public_urls.ws_url, version=OPENVIDU_VERSION, secret=settings.openvidu_secret
             ),
             self.bus,
+            backend=backend,
         )
         public_prefixes = (
             ("/recordings", "/openvidu/recordings") if settings.openvidu_recording_public_access else ()
         )
-        self.auth_policy = AuthPolicy(public_prefixes=public_prefixes)
+        self.auth_policy = AuthPolicy(public_prefixes=public_prefixes, extra_protected=protected_prefixes)
         self.components: list[Component] = []
         self._started: list[Component] = []
         # Called when the HTTP server starts its graceful shutdown, before it waits for open connections.
@@ -86,6 +95,8 @@ class Runtime:
             await self.bus.stop(EVENT_DRAIN_TIMEOUT_SECONDS)
 
 
+RUNTIME: PartKey[Runtime] = PartKey("runtime")
+
+
 def runtime_of(conn: HTTPConnection) -> Runtime:
-    runtime: Runtime = conn.app.state.runtime
-    return runtime
+    return part(conn, RUNTIME)

@@ -4,6 +4,9 @@
 - ``kms_client``, ``minikms`` and ``wirejson`` import nothing of ``server``; ``kms_client`` nothing of ``minikms``;
 - the REST packages (``server.api``, ``server.api232``) and the signaling package (``server.rpc``) do not
   import each other: both talk to ``server.core`` and ``server.media`` only;
+- the signaling package sees the media side only through the sessions' media (``server.media.hosting`` and
+  what a ``MediaSession`` is): never the media servers, their placement or their resets and losses
+  (``server.media.servers``, ``.picker``, ``.server_events``), which are the assembly's and the media side's;
 - the server's packages (``server.<name>``, a top-level module counting as one) form no import cycle, so that
   the app is assembled in one place (``server.assembly``) rather than by packages importing each other.
 
@@ -22,6 +25,7 @@ TOP_PACKAGES = ("server", "kms_client", "minikms", "wirejson")
 
 REST = ("server.api", "server.api232")
 SIGNALING = ("server.rpc",)
+MEDIA_SERVERS = ("server.media.servers", "server.media.picker", "server.media.server_events")
 
 
 def _module_name(path: Path) -> str:
@@ -85,6 +89,7 @@ def rule_violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
                 or (top == "minikms" and _within(module, ["kms_client", "wirejson"]))
                 or (_within(module, REST) and _within(target, SIGNALING))
                 or (_within(module, SIGNALING) and _within(target, REST))
+                or (_within(module, SIGNALING) and _within(target, MEDIA_SERVERS))
             ):
                 bad.add((module, target))
     return bad
@@ -161,10 +166,14 @@ def test_the_checker_sees_a_cycle_and_a_violation() -> None:
         "server.api.a": {"server.rpc.b"},
         "server.rpc.b": {"server.api.a"},
         "server.core.c": {"starlette.requests"},
+        "server.rpc.d": {"server.media.server_events", "server.media.hosting"},
+        "server.media.server_events": set(),
+        "server.media.hosting": set(),
     }
     assert package_cycles(graph) == [["server.api", "server.rpc"]]
     assert rule_violations(graph) == {
         ("server.api.a", "server.rpc.b"),
         ("server.rpc.b", "server.api.a"),
         ("server.core.c", "starlette.requests"),
+        ("server.rpc.d", "server.media.server_events"),
     }

@@ -24,7 +24,9 @@ from server.cluster.placement import ClusterPicker, hosting_server
 from server.cluster.serialize import kurento_info, media_server_json
 from server.core.serialize import dumps, session_json
 from server.core.signaling import RestSignaling
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import PartKey, part
 from server.restart import Restarter, RestartRejected, persist_restart, validate_restart
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
@@ -34,15 +36,18 @@ from server.version import OPENVIDU_VERSION
 
 MEDIA_SERVERS_PATH = "/pro/media-servers"
 RESTART_PATH = "/pro/restart"
+METRICS_PATH = "/metrics"
+"""The Prometheus exposition, behind the Basic auth (``server.assembly.PROTECTED_PREFIXES``)."""
 
 
 @dataclass
 class ProState:
-    """What the Pro handlers need, kept on ``app.state.pro``."""
+    """What the Pro handlers need (the app's :data:`PRO` part)."""
 
     runtime: Runtime
     media: MediaServers
     signaling: RestSignaling
+    server_events: MediaServerEvents
     picker: ClusterPicker
     stats: StatsGatherer
     restarter: Restarter
@@ -52,9 +57,11 @@ class ProState:
         return self.runtime.settings.openvidu_pro_cluster
 
 
+PRO: PartKey[ProState] = PartKey("pro")
+
+
 def _pro(request: Request) -> ProState:
-    state: ProState = request.app.state.pro
-    return state
+    return part(request, PRO)
 
 
 def _json(document: Any, status: int = 200) -> Response:
@@ -175,7 +182,7 @@ async def remove_media_server(request: Request) -> Response:
     if hosted and not force:
         return bare(409)
     if hosted:
-        await state.signaling.media_server_lost(server_id)
+        await state.server_events.media_server_lost(server_id)
     await state.media.remove(server_id)
     return bare(204)
 
@@ -198,5 +205,5 @@ def pro_routes() -> list[BaseRoute]:
         Route(MEDIA_SERVERS_PATH + "/{server_id}", get_media_server, methods=["GET"]),
         Route(MEDIA_SERVERS_PATH + "/{server_id}", remove_media_server, methods=["DELETE"]),
         Route("/pro/stats", get_stats, methods=["GET"]),
-        Route("/metrics", get_metrics, methods=["GET"]),
+        Route(METRICS_PATH, get_metrics, methods=["GET"]),
     ]

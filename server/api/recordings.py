@@ -25,10 +25,14 @@ from server.api.errors import JSON, bare, error_response
 from server.core.enums import MediaMode, OutputMode, RecordingLayout
 from server.core.serialize import dumps
 from server.core.sessions import Session
+from server.parts import PartKey, part
 from server.recording.manager import DeleteOutcome, RecordingManager, StartError, StopOutcome
 from server.recording.model import DEFAULT_RESOLUTION, RecordingProperties
 from server.recording.shapes import as_211
 from server.runtime import runtime_of
+
+RECORDINGS: PartKey[RecordingManager] = PartKey("recordings")
+"""The recording manager, read by the recording routes of both REST surfaces."""
 
 START_PATH = "/api/recordings/start"
 TYPE_ERROR = "Type error in some parameter"
@@ -125,7 +129,7 @@ def _properties(params: dict[str, Any], session: Session, explicit: OutputMode |
 
 
 def _manager(request: Request) -> RecordingManager:
-    manager: RecordingManager = request.app.state.recordings
+    manager = part(request, RECORDINGS)
     return manager
 
 

@@ -15,13 +15,16 @@ from starlette.responses import Response
 
 from server.api.body import json_object
 from server.api.errors import JSON, bare, error_response
+from server.api.recordings import RECORDINGS
 from server.api232.parse import InvalidParams, recording_properties
 from server.api232.serialize import recording_defaults_of
 from server.core.enums import MediaMode
+from server.parts import PartKey, part
 from server.recording.broadcast import BroadcastError, BroadcastManager, acceptable_broadcast_url
-from server.recording.manager import RecordingManager
 from server.recording.model import from_232
 from server.runtime import runtime_of
+
+BROADCASTS: PartKey[BroadcastManager] = PartKey("broadcasts")
 
 API = "/openvidu/api"
 START_PATH = API + "/broadcast/start"
@@ -38,7 +41,7 @@ BROADCAST_KEYS = (
 
 
 def _broadcasts(request: Request) -> BroadcastManager:
-    manager: BroadcastManager = request.app.state.broadcasts
+    manager = part(request, BROADCASTS)
     return manager
 
 
@@ -67,7 +70,7 @@ async def start_broadcast(request: Request) -> Response:
     session = runtime_of(request).sessions.get_session(session_id)
     if session is None or session.closing:
         return bare(404)
-    recordings: RecordingManager = request.app.state.recordings
+    recordings = part(request, RECORDINGS)
     running = recordings.of_session(session_id)
     if (
         session.properties.media_mode is not MediaMode.ROUTED

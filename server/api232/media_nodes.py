@@ -34,10 +34,13 @@ from server.core.clock import now_ms
 from server.core.events import Event, SessionDestroyed
 from server.core.events_232 import MediaNodeStatusChanged, NodeCrashed, NodeRecovered
 from server.core.serialize import dumps
-from server.core.signaling import RestSignaling
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import PartKey, part
 from server.runtime import Runtime
 from server.settings.kinds import KmsUriKind
+
+MEDIA_NODES: PartKey[MediaNodes] = PartKey("media_nodes")
 
 PATH = "/openvidu/api/media-nodes"
 RUNNING = "running"
@@ -63,7 +66,7 @@ class MediaNodes:
 
     runtime: Runtime
     media: MediaServers
-    signaling: RestSignaling
+    server_events: MediaServerEvents
     load_of: Callable[[str], float]
     infos: dict[str, NodeInfo] = field(default_factory=dict)
     crashed: set[str] = field(default_factory=set)
@@ -128,7 +131,7 @@ class MediaNodes:
         """Close the sessions it hosts (``mediaServerDisconnect``) and remove it from the pool."""
         self.set_status(server, TERMINATING)
         if self.hosted(server.id):
-            await self.signaling.media_server_lost(server.id)
+            await self.server_events.media_server_lost(server.id)
         await self.media.remove(server.id)
         self.set_status(server, TERMINATED)
         self.infos.pop(server.id, None)
@@ -145,7 +148,7 @@ class MediaNodes:
 
 
 def _nodes(request: Request) -> MediaNodes:
-    nodes: MediaNodes = request.app.state.media_nodes
+    nodes = part(request, MEDIA_NODES)
     return nodes
 
 

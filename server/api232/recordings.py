@@ -15,10 +15,12 @@ from starlette.responses import Response
 
 from server.api.body import json_object
 from server.api.errors import JSON, bare, error_response
+from server.api.recordings import RECORDINGS
 from server.api232.parse import InvalidParams, recording_properties
 from server.api232.serialize import recording_defaults_of
 from server.core.enums import MediaMode
 from server.core.serialize import dumps
+from server.parts import part
 from server.recording.manager import (
     ID_SEPARATOR_232,
     DeleteOutcome,
@@ -39,7 +41,7 @@ PROPERTIES_PATH = API + "/sessions"
 
 
 def _manager(request: Request) -> RecordingManager:
-    manager: RecordingManager = request.app.state.recordings
+    manager = part(request, RECORDINGS)
     return manager
 
 

@@ -11,6 +11,8 @@ from starlette.responses import Response
 
 from server.api.body import json_object
 from server.api.errors import error_response
+from server.api.pro import PRO
+from server.parts import part
 from server.restart import RestartRejected, persist_restart, validate_restart
 from server.settings.model import PROPERTIES_BY_ENV
 
@@ -54,7 +56,7 @@ def dotted_body(body: dict[str, object]) -> tuple[dict[str, object], dict[str, s
 
 
 async def restart(request: Request) -> Response:
-    state = request.app.state.pro
+    state = part(request, PRO)
     body = await json_object(request, required=True) or {}
     for key in body:
         if key in NOT_MODIFIABLE:

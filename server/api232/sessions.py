@@ -20,6 +20,7 @@ from server.core.serialize import dumps
 from server.core.sessions import Session
 from server.core.signaling import IpcamError
 from server.core.tokens import IpcamOptions
+from server.parts import SIGNALING, find_part
 from server.runtime import runtime_of
 
 API = "/openvidu/api"
@@ -104,7 +105,7 @@ async def create_connection(request: Request) -> Response:
 
 async def _ipcam_connection(request: Request, session: Session, spec: ConnectionSpec, path: str) -> Response:
     """``newIpcamConnection``: the camera joins and publishes now; 500 with the reason if it cannot play."""
-    signaling = getattr(request.app.state, "signaling", None)
+    signaling = find_part(request, SIGNALING)
     if signaling is None or spec.rtsp_uri is None:
         return _error('"rtspUri" parameter is not a valid rtsp uri', path, 400)
     options = IpcamOptions(
@@ -175,7 +176,7 @@ async def update_connection(request: Request) -> Response:
             changes.append(("role", role.value))
         if record is not None and record != old_record:
             changes.append(("record", "true" if record else "false"))
-        signaling = getattr(request.app.state, "signaling", None)
+        signaling = find_part(request, SIGNALING)
         if signaling is not None and changes:
             await signaling.connection_property_changed(session.session_id, connection_id, changes)
         return _json(ser.active_connection_json(updated))
@@ -263,7 +264,7 @@ async def signal(request: Request) -> Response:
         if any(cid is None or cid not in session.participants for cid in to):
             return _error('"to" array has no valid connection identifiers', "/signal", 406)
         targets = list(dict.fromkeys(to))
-    signaling = getattr(request.app.state, "signaling", None)
+    signaling = find_part(request, SIGNALING)
     if signaling is not None:
         await signaling.send_rest_signal(session.session_id, targets, signal_type, data)
     manager = runtime_of(request).sessions

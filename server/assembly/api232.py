@@ -7,9 +7,10 @@ from starlette.routing import Route
 
 from server.api.pro import ProState
 from server.api232 import media_nodes, restart
-from server.api232.media_nodes import MediaNodes
-from server.core.signaling import RestSignaling
+from server.api232.media_nodes import MEDIA_NODES, MediaNodes
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import parts_of_app
 from server.runtime import Runtime
 
 NODES = media_nodes.PATH
@@ -17,12 +18,12 @@ NODE = NODES + "/{node_id}"
 
 
 def install_api232_pro(
-    app: Starlette, runtime: Runtime, media: MediaServers, signaling: RestSignaling, pro: ProState
+    app: Starlette, runtime: Runtime, media: MediaServers, server_events: MediaServerEvents, pro: ProState
 ) -> MediaNodes:
-    nodes = MediaNodes(runtime, media, signaling, pro.picker.load_of)
+    nodes = MediaNodes(runtime, media, server_events, pro.picker.load_of)
     runtime.bus.subscribe(nodes.on_event, "media-nodes")
     nodes.media.pool.add_listener(nodes.on_pool_notice)
-    app.state.media_nodes = nodes
+    parts_of_app(app).put(MEDIA_NODES, nodes)
     app.router.routes.extend(
         [
             Route(NODES, media_nodes.list_nodes, methods=["GET"]),

@@ -1,4 +1,5 @@
-"""Wire the Inspector into the app: its live feed as a runtime component, its routes, its auth prefix.
+"""Wire the Inspector into the app: its live feed as a runtime component and its routes (its prefix is behind the
+Basic auth from the start: :data:`server.assembly.PROTECTED_PREFIXES`).
 
 Runs after :func:`server.assembly.pro.install_pro` (it reads the Pro state: media servers, picker, stats).
 """
@@ -9,8 +10,9 @@ from starlette.applications import Starlette
 
 from server.api.pro import ProState
 from server.inspector.feed import LiveFeed
-from server.inspector.routes import PREFIX, InspectorState, inspector_routes
+from server.inspector.routes import INSPECTOR, InspectorState, inspector_routes
 from server.inspector.snapshot import Snapshotter
+from server.parts import parts_of_app
 
 
 def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
@@ -30,7 +32,6 @@ def install_inspector(app: Starlette, pro: ProState) -> InspectorState:
     runtime.add_component(feed)
     runtime.shutdown_hooks.append(feed.end_consoles)
     state = InspectorState(pro, snapshot, feed)
-    app.state.inspector = state
+    parts_of_app(app).put(INSPECTOR, state)
     app.router.routes.extend(inspector_routes())
-    runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, PREFIX)
     return state

@@ -12,14 +12,17 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from server.api.pro import ProState, pro_routes
+from server.api.pro import PRO, ProState, pro_routes
 from server.cluster.load import LoadStrategy
 from server.cluster.placement import ClusterPicker, LoadSampler
 from server.core.signaling import RestSignaling
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import parts_of_app
 from server.restart import Restarter
 from server.runtime import Runtime
 from server.stats.gatherer import StatsGatherer
+from server.stats.metrics import StatsMetrics
 from server.stats.webrtc import webrtc_stats_source
 
 
@@ -52,21 +55,33 @@ def build_placement(runtime: Runtime, media: MediaServers) -> Placement:
     return Placement(strategy, sampler, picker)
 
 
-def install_pro(
-    app: Starlette, runtime: Runtime, media: MediaServers, signaling: RestSignaling, placement: Placement
-) -> ProState:
+def build_stats(runtime: Runtime, metrics: StatsMetrics) -> StatsGatherer:
+    """The stats gatherer (its registry, ``metrics``, is made first: signaling reports to it)."""
     settings = runtime.settings
-    picker = placement.picker
-    if settings.openvidu_pro_cluster:
-        runtime.add_component(placement.sampler)
-    stats = StatsGatherer(
+    return StatsGatherer(
         settings.openvidu_pro_stats_monitoring_interval,
         settings.openvidu_pro_stats_webrtc_interval,
         history=settings.openvidu_pro_stats_history,
         # Beside the CDR files, and only when the CDR is written: never a stray ./log folder of the working one.
         log_path=stats_log_path(settings.openvidu_cdr_path) if settings.openvidu_cdr else None,
         webrtc_source=webrtc_stats_source(runtime.sessions.sessions, settings.kms_request_timeout),
+        metrics=metrics,
     )
+
+
+def install_pro(
+    app: Starlette,
+    runtime: Runtime,
+    media: MediaServers,
+    signaling: RestSignaling,
+    server_events: MediaServerEvents,
+    placement: Placement,
+    stats: StatsGatherer,
+) -> ProState:
+    settings = runtime.settings
+    picker = placement.picker
+    if settings.openvidu_pro_cluster:
+        runtime.add_component(placement.sampler)
     runtime.add_component(stats)
     restarter = Restarter()
 
@@ -74,8 +89,7 @@ def install_pro(
         media.hand_over_on_stop = True
 
     restarter.before.append(hand_over_media_servers)
-    state = ProState(runtime, media, signaling, picker, stats, restarter)
-    app.state.pro = state
+    state = ProState(runtime, media, signaling, server_events, picker, stats, restarter)
+    parts_of_app(app).put(PRO, state)
     app.router.routes.extend(pro_routes())
-    runtime.auth_policy.protected_prefixes = (*runtime.auth_policy.protected_prefixes, "/metrics")
     return state

@@ -1,5 +1,9 @@
-"""Wire the recording module into the app: the manager on ``app.state.recordings``, its hooks in signaling,
-notifications through signaling, and the recorder of each output mode."""
+"""Wire the recording module into the app: the manager (told of the media by the media side and by signaling,
+notifying participants through the signaling layer's peers), the broadcasts, and the recorder of each output
+mode.
+
+:func:`build_recording` runs before the media side and the signaling service, which are handed the manager;
+:func:`install_recording` registers its component and routes after the media servers' and signaling's."""
 
 from __future__ import annotations
 
@@ -12,34 +16,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api.recordings import RECORDINGS
 from server.api232 import broadcast
+from server.api232.broadcast import BROADCASTS
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
 from server.media.servers import MediaServers
+from server.parts import parts_of_app
 from server.recording.broadcast import BroadcastManager
 from server.recording.checks import check_media_server_writes
 from server.recording.composed import BEST_FIT_PATH, ComposedRecorders
 from server.recording.kurento import AudioCompositeRecorder, IndividualRecorder
-from server.recording.manager import RecordingConfig, RecordingManager
+from server.recording.manager import Notifier, RecordingConfig, RecordingManager
 from server.recording.model import Recording
 from server.recording.recorder import Recorder
-from server.rpc import protocol as p
-from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.settings import Settings
-
-
-class SignalingNotifier:
-    def __init__(self, service: SignalingService) -> None:
-        self.service = service
-
-    async def recording_started(self, session_id: str, recording_id: str, name: str) -> None:
-        await self.service.notify_recording(session_id, p.recording_started(recording_id, name))
-
-    async def recording_stopped(self, session_id: str, recording_id: str, name: str, reason: str) -> None:
-        await self.service.notify_recording(session_id, p.recording_stopped(recording_id, name, reason))
-
 
 LAYOUT_PAGES = {"best-fit": "best-fit.html"}
 
@@ -82,9 +75,18 @@ class _Component:
         await self.composed.close()
 
 
-def install_recording(
-    app: Starlette, runtime: Runtime, service: SignalingService, media: MediaServers
-) -> RecordingManager:
+class RecordingParts:
+    """The recording manager and the broadcasts, made before signaling, installed after it."""
+
+    def __init__(
+        self, manager: RecordingManager, broadcasts: BroadcastManager, composed: ComposedRecorders
+    ) -> None:
+        self.manager = manager
+        self.broadcasts = broadcasts
+        self.composed = composed
+
+
+def build_recording(runtime: Runtime, notifier: Notifier) -> RecordingParts:
     settings = runtime.settings
     composed = ComposedRecorders(settings, runtime.public_urls.final_url)
     timeout = settings.openvidu_recording_media_timeout
@@ -113,9 +115,8 @@ def install_recording(
         runtime.sessions,
         runtime.bus,
         factory,
-        SignalingNotifier(service),
+        notifier,
     )
-    service.recording = manager
 
     async def evict_broadcast_page(session_id: str) -> None:
         await runtime.sessions.evict_connection(
@@ -129,10 +130,16 @@ def install_recording(
         evict_broadcast_page,
         runtime.sessions.get_session,
     )
-    runtime.add_component(_Component(manager, composed, settings, media, broadcasts))
-    app.state.recordings = manager
-    app.state.broadcasts = broadcasts
+    return RecordingParts(manager, broadcasts, composed)
+
+
+def install_recording(app: Starlette, runtime: Runtime, parts: RecordingParts, media: MediaServers) -> None:
+    runtime.add_component(
+        _Component(parts.manager, parts.composed, runtime.settings, media, parts.broadcasts)
+    )
+    app_parts = parts_of_app(app)
+    app_parts.put(RECORDINGS, parts.manager)
+    app_parts.put(BROADCASTS, parts.broadcasts)
     app.router.routes.append(Route(BEST_FIT_PATH, layout_page, methods=["GET"]))
     app.router.routes.append(Route(broadcast.START_PATH, broadcast.start_broadcast, methods=["POST"]))
     app.router.routes.append(Route(broadcast.STOP_PATH, broadcast.stop_broadcast, methods=["POST"]))
-    return manager

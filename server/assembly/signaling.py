@@ -1,23 +1,32 @@
-"""Wire browser signaling and media into the app: the ``/openvidu`` websocket route, the media servers, the
-signaling service as the session manager's backend, and the CDR file and webhook event sinks."""
+"""Wire browser signaling and media into the app: the participants' peers, the sessions' media and the core's
+``SessionBackend`` (the media side's), media-server resets and losses, the signaling service and its
+``/openvidu`` websocket route.
+
+:func:`build_peers` runs before recording (its notifier); :func:`build_media_side` after recording (its hooks)."""
 
 from __future__ import annotations
 
 import asyncio
 import asyncio.sslproto
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
-from server.events import install_event_sinks
+from server.core.manager import LateBackend
 from server.media.bandwidth import Bandwidth
+from server.media.hosting import MediaBackend, RecordingHooks, SessionMedias
 from server.media.picker import MediaServerPicker
+from server.media.server_events import MediaServerEvents
 from server.media.servers import MediaServers
+from server.parts import SIGNALING, parts_of_app
 from server.rpc.bindings import SignalingConfig
 from server.rpc.connections import RpcRegistry, RpcTimings
-from server.rpc.endpoint import RpcEndpoint, openvidu_websocket
+from server.rpc.endpoint import RPC_ENDPOINT, RpcEndpoint, openvidu_websocket
+from server.rpc.peers import Peers
 from server.rpc.service import SignalingService
 from server.runtime import Runtime
 from server.version import OPENVIDU_VERSION
@@ -85,9 +94,8 @@ def share_tls_read_buffer() -> None:
     protocol_class.get_buffer = get_buffer
 
 
-def install_signaling(
-    app: Starlette, runtime: Runtime, media: MediaServers, picker: MediaServerPicker
-) -> SignalingService:
+def build_peers(runtime: Runtime) -> Peers:
+    """The participants' JSON-RPC sessions (made before recording and the media side, which notify through it)."""
     settings = runtime.settings
     shrink_tls_read_buffer()
     share_tls_read_buffer()
@@ -95,6 +103,43 @@ def install_signaling(
         ping_timeout_factor=settings.openvidu_rpc_ping_timeout / CLIENT_HEARTBEAT_SECONDS,
         reconnect_window=settings.openvidu_rpc_reconnect_window,
     )
+    return Peers(runtime.sessions, RpcRegistry(timings), settings.openvidu_recording_notification)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSide:
+    """The sessions' media and the media-server events, made once the picker, peers and recording exist."""
+
+    medias: SessionMedias
+    server_events: MediaServerEvents
+
+
+def build_media_side(
+    runtime: Runtime,
+    backend: LateBackend,
+    media: MediaServers,
+    picker: MediaServerPicker,
+    peers: Peers,
+    recording: RecordingHooks,
+) -> MediaSide:
+    """The sessions' media; the core's backend bound to the media side; resets and losses heard from the pool."""
+    medias = SessionMedias(picker, peers, recording)
+    backend.bind(MediaBackend(medias, peers))
+    server_events = MediaServerEvents(runtime.sessions, medias, peers, recording)
+    media.pool.add_listener(server_events.on_pool_notice)
+    return MediaSide(medias, server_events)
+
+
+def install_signaling(
+    app: Starlette,
+    runtime: Runtime,
+    media: MediaServers,
+    side: MediaSide,
+    peers: Peers,
+    recording: RecordingHooks,
+    on_outcome: Callable[[str, int | None], None],
+) -> SignalingService:
+    settings = runtime.settings
     config = SignalingConfig(
         version=OPENVIDU_VERSION,
         bandwidth=Bandwidth(
@@ -103,20 +148,15 @@ def install_signaling(
             max_send=settings.openvidu_streams_video_max_send_bandwidth,
             min_send=settings.openvidu_streams_video_min_send_bandwidth,
         ),
-        recording_notification=settings.openvidu_recording_notification,
         max_ice_candidates=settings.openvidu_rpc_max_ice_candidates,
         max_ice_candidate_size=settings.openvidu_rpc_max_ice_candidate_size,
     )
-    service = SignalingService(runtime.sessions, picker, RpcRegistry(timings), config)
-    media.on_lost = service.media_server_lost
-    media.on_reset = service.media_server_reset
-    runtime.sessions.backend = service
+    service = SignalingService(runtime.sessions, side.medias, peers, config, recording, on_outcome)
     # Media servers start first and stop last (components stop in reverse order, after sessions are closed).
     runtime.add_component(media)
     runtime.add_component(_SignalingComponent(service))
-    app.state.signaling = service
-    app.state.media_servers = media
-    app.state.rpc_endpoint = RpcEndpoint(service, join_timeout=settings.openvidu_rpc_join_timeout)
+    parts = parts_of_app(app)
+    parts.put(SIGNALING, service)
+    parts.put(RPC_ENDPOINT, RpcEndpoint(service, join_timeout=settings.openvidu_rpc_join_timeout))
     app.router.routes.append(WebSocketRoute("/openvidu", openvidu_websocket))
-    app.state.event_sinks = install_event_sinks(runtime.bus, settings)
     return service

@@ -32,9 +32,7 @@ class HostedCounts:
 
 def hosting_server(session: Session) -> str | None:
     """The id of the media server that hosts ``session`` (None before its first join)."""
-    media = session.media
-    server_id = media.server_id if media is not None else None
-    return server_id if server_id is not None else session.media_server_id
+    return session.media_server_id
 
 
 def hosted_counts(sessions: Iterable[Session]) -> dict[str, HostedCounts]:

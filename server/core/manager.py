@@ -3,7 +3,8 @@
 REST handlers call ``create_session``/``new_token``/``close_session``/``evict_connection``/``unpublish_stream``.
 The signaling layer calls ``join``/``leave``/``publish``/``unpublish``/``subscribe``/``unsubscribe``.
 Side effects that need media or websockets (notifying browsers, releasing endpoints, closing sockets) go through
-a ``SessionBackend`` that the signaling+media layer installs; the default does nothing, so REST works alone.
+a ``SessionBackend`` given at construction (the media side's, see ``server.media.hosting``); the default does
+nothing, so REST works alone.
 The manager keeps the bookkeeping and publishes the events.
 """
 
@@ -71,7 +72,7 @@ UNAUTHORIZED_JOIN_MESSAGE = "Unable to join room. The user is not authorized"
 
 
 class SessionBackend(Protocol):
-    """Side effects of lifecycle operations, implemented by the signaling+media layer.
+    """Side effects of lifecycle operations, implemented by the media side (``server.media.hosting``).
 
     Each method is awaited *before* the manager updates its bookkeeping, so the backend still sees the
     participant/stream/session it is asked to tear down.
@@ -101,6 +102,34 @@ class NoBackend:
         return None
 
 
+class LateBackend:
+    """A backend made after the manager, the one cycle of the construction graph made explicit.
+
+    The media side's backend needs parts that need the manager (placement reads its sessions, recording evicts
+    through it), so :mod:`server.assembly` hands the manager this link at construction and binds the backend
+    once, before the server starts. Until then it behaves as :class:`NoBackend`.
+    """
+
+    def __init__(self) -> None:
+        self._target: SessionBackend = NoBackend()
+        self._bound = False
+
+    def bind(self, target: SessionBackend) -> None:
+        if self._bound:
+            raise RuntimeError("the session backend is already bound")
+        self._target = target
+        self._bound = True
+
+    async def evict_participant(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        await self._target.evict_participant(session, participant, reason)
+
+    async def unpublish_stream(self, session: Session, participant: Participant, reason: EndReason) -> None:
+        await self._target.unpublish_stream(session, participant, reason)
+
+    async def close_session(self, session: Session, reason: EndReason) -> None:
+        await self._target.close_session(session, reason)
+
+
 @dataclass(frozen=True, slots=True)
 class ManagerConfig:
     ws_url: str
@@ -109,11 +138,17 @@ class ManagerConfig:
 
 
 class SessionManager(ConnectionsMixin):
-    def __init__(self, config: ManagerConfig, bus: EventBus, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(
+        self,
+        config: ManagerConfig,
+        bus: EventBus,
+        clock: Callable[[], int] = now_ms,
+        backend: SessionBackend | None = None,
+    ) -> None:
         self.config = config
         self.bus = bus
         self.clock = clock
-        self.backend: SessionBackend = NoBackend()
+        self.backend: SessionBackend = backend if backend is not None else NoBackend()
         self._sessions: dict[str, Session] = {}
 
     def _ws_url(self) -> str:
@@ -256,6 +291,7 @@ class SessionManager(ConnectionsMixin):
             platform=platform,
             client_data=client_data,
             recorder=recorder and insecure,
+            insecure=insecure,
         )
         session.participants[connection_id] = participant
         if not participant.recorder:

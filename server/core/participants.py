@@ -67,6 +67,8 @@ class Participant:
     location: str = UNKNOWN_LOCATION
     ip: str | None = None
     recorder: bool = False
+    insecure: bool = False
+    """Joined with the server secret instead of a token (spec §10.10): allowed every operation."""
     publisher: Publisher | None = None
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
 

@@ -61,7 +61,7 @@ class Session:
     """One OpenVidu session.
 
     ``active`` turns true at the first join (the "not active" map of the original holds the others).
-    ``media`` and ``media_server_id`` belong to the media layer (pipeline handle, hosting KMS).
+    ``media`` belongs to the media layer (its ``MediaSession``, seen here through :class:`SessionMedia`).
     """
 
     session_id: str
@@ -73,13 +73,18 @@ class Session:
     recording: bool = False
     broadcasting: bool = False
     closing: bool = False
-    media_server_id: str | None = None
     media: SessionMedia | None = None
     json_head: bytes = field(default=b"", repr=False)
     """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
     json_cache_232: tuple[str | None, bytes, bytes] | None = field(default=None, repr=False)
     """Cached parts of the 2.32 JSON: (media server id they were made with, head, properties); owned by
     ``server.api232.serialize``."""
+
+    @property
+    def media_server_id(self) -> str | None:
+        """The id of the media server hosting the session's media (None before its first join)."""
+        media = self.media
+        return media.server_id if media is not None else None
 
     def visible_participants(self) -> list[Participant]:
         """Participants shown by REST and to other participants (never the hidden RECORDER)."""

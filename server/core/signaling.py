@@ -1,7 +1,7 @@
 """What REST and the Inspector ask of the signaling layer, as a protocol of the core.
 
 The REST packages (``server.api``, ``server.api232``) never import ``server.rpc``: they are handed an object of
-this shape (the signaling service, on ``app.state.signaling``) by :mod:`server.assembly`.
+this shape (the signaling service, the app's ``SIGNALING`` part of :mod:`server.parts`) by :mod:`server.assembly`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,4 @@ class RestSignaling(Protocol):
         self, session_id: str, options: IpcamOptions, data: str, record: bool
     ) -> Participant:
         """Join an IP camera and publish its stream. Raises ``SessionNotFound`` or :class:`IpcamError`."""
-        ...
-
-    async def media_server_lost(self, server_id: str) -> None:
-        """Close every session this media server hosted (``mediaServerDisconnect``)."""
         ...

@@ -25,7 +25,8 @@ UNAUTHORIZED_MESSAGE = "Unauthorized"
 
 @dataclass
 class AuthPolicy:
-    """Which paths need credentials. Other components may add prefixes (e.g. public recordings)."""
+    """Which paths need credentials (``protected_prefixes``: the REST surfaces' own; ``extra_protected``: the
+    Pro parts' added by the assembly) and which are public (``public_prefixes``: e.g. public recordings)."""
 
     protected_prefixes: tuple[str, ...] = (
         "/api",
@@ -43,13 +44,16 @@ class AuthPolicy:
         {"/config/openvidu-publicurl", "/openvidu/api/config/openvidu-publicurl"}
     )
     public_prefixes: tuple[str, ...] = field(default=())
+    extra_protected: tuple[str, ...] = field(default=())
 
     def requires_auth(self, path: str) -> bool:
         if path in self.public_paths:
             return False
         if any(_under(path, prefix) for prefix in self.public_prefixes):
             return False
-        return any(_under(path, prefix) for prefix in self.protected_prefixes)
+        return any(_under(path, prefix) for prefix in self.protected_prefixes) or any(
+            _under(path, prefix) for prefix in self.extra_protected
+        )
 
 
 def _under(path: str, prefix: str) -> bool:

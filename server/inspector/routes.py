@@ -33,8 +33,11 @@ from server.core.serialize import dumps
 from server.inspector.feed import LiveFeed
 from server.inspector.history import read_history
 from server.inspector.snapshot import Snapshotter
+from server.parts import PartKey, part
 from server.restart import RESTARTABLE
 from server.settings.kinds import BoolKind, EnumKind, IntKind, ListKind, SecondsKind
+
+INSPECTOR: PartKey[InspectorState] = PartKey("inspector")
 
 PREFIX = "/inspector"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -63,7 +66,7 @@ class InspectorState:
 
 
 def _state(request: Request) -> InspectorState:
-    state: InspectorState = request.app.state.inspector
+    state = part(request, INSPECTOR)
     return state
 
 

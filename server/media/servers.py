@@ -1,10 +1,9 @@
 """The media servers of ``kms.uris`` as a runtime component: embedded minikms children, the Kurento pool, and
 the picker that places new sessions.
 
-Placement defaults to the first connected server (OpenVidu CE); a cluster picker (load strategies) can replace
-``picker``. A media server still unreachable after the reconnect window (``Unreachable``) is reported to
-``on_lost``; one that came back as a new process (``ReconnectedEmpty``) to ``on_reset`` (``on_lost`` if unset),
-both with the server id.
+Placement defaults to the first connected server (OpenVidu CE); in cluster mode the assembly places sessions with
+a cluster picker instead. What a lost or reset media server means for its sessions is
+:mod:`server.media.server_events`, a listener of ``pool``.
 """
 
 from __future__ import annotations
@@ -13,18 +12,14 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
 
 from kms_client.errors import KmsError
-from kms_client.lifecycle import LifecycleEvent, ReconnectedEmpty, Unreachable
 from kms_client.pool import KmsPool, MediaServer
 from server.media.embedded import EMBEDDED, EmbeddedMediaServer, hand_over, handed_over
 from server.media.picker import FirstConnectedPicker, MediaServerChoice, MediaServerPicker
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
-
-LostCallback = Callable[[str], Awaitable[None]]
 
 
 class MediaServers:
@@ -39,15 +34,11 @@ class MediaServers:
         )
         self.embedded: list[EmbeddedMediaServer] = []
         self.picker: MediaServerPicker = FirstConnectedPicker(self.choices)
-        self.on_lost: LostCallback | None = None
-        # A media server that came back as a new process (ReconnectedEmpty): its sessions are reset in place.
-        self.on_reset: LostCallback | None = None
         # Media nodes set apart by the 2.32 Pro API (``waiting-idle-to-terminate``): no new sessions go there.
         self.quarantined: set[str] = set()
         self.hand_over_on_stop = (
             False  # set by the restart: the next image of this process adopts the children
         )
-        self.pool.add_listener(self._notice)
 
     def placeable_servers(self) -> list[MediaServer]:
         """The media servers that may host new sessions (all but the quarantined ones)."""
@@ -122,11 +113,3 @@ class MediaServers:
         self.embedded.clear()
         if self.hand_over_on_stop:
             hand_over(os.environ, entries)
-
-    async def _notice(self, server: MediaServer, notice: LifecycleEvent) -> None:
-        if isinstance(notice, ReconnectedEmpty) and self.on_reset is not None:
-            log.warning("media server %s came back without its objects: resetting its sessions", server.id)
-            await self.on_reset(server.id)
-        elif isinstance(notice, Unreachable | ReconnectedEmpty) and self.on_lost is not None:
-            log.warning("media server %s lost its sessions (%s)", server.id, type(notice).__name__)
-            await self.on_lost(server.id)

@@ -2,8 +2,8 @@
 
 The route is the template of the route that served the request (``/api/sessions/{session_id}``), never the raw
 path, so ids cannot multiply the series; requests no route serves are ``route="unmatched"`` and unusual methods
-``method="other"``. The websocket (signaling) is measured by :mod:`.signaling`, not here. The middleware finds its
-histogram on ``app.state.rest_metrics`` and does nothing where there is none.
+``method="other"``. The websocket (signaling) is measured by :mod:`.signaling`, not here. The middleware is given
+its histogram at construction (:mod:`server.assembly` adds it, outermost).
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ def route_template(scope: Scope) -> str:
 
 
 class RestMetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: RestMetrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = scope.get("app")
-        metrics = getattr(getattr(app, "state", None), "rest_metrics", None)
-        if scope["type"] != "http" or not isinstance(metrics, RestMetrics):
+        metrics = self.metrics
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -13,10 +13,13 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.parts import PartKey, part
 from server.ratelog import FailureLog
 from server.rpc import protocol as p
 from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, close_transport
 from server.rpc.service import SignalingService
+
+RPC_ENDPOINT: PartKey[RpcEndpoint] = PartKey("rpc_endpoint")
 
 log = logging.getLogger(__name__)
 _refused_frames = FailureLog(log, "refused browser frames")
@@ -167,5 +170,5 @@ class RpcEndpoint:
 
 
 async def openvidu_websocket(websocket: WebSocket) -> None:
-    endpoint: RpcEndpoint = websocket.app.state.rpc_endpoint
+    endpoint = part(websocket, RPC_ENDPOINT)
     await endpoint.serve(websocket)

@@ -7,8 +7,9 @@ from typing import Any
 
 from server.core.ids import connection_id_of_stream
 from server.core.participants import Participant
+from server.core.permissions import is_moderator
 from server.core.sessions import Session
-from server.media.session import MediaError, MediaSession
+from server.media.session import MediaError
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
@@ -39,8 +40,8 @@ class FilterHandlers(PeerBindings):
 
     def _filter_state(self, session: Session, owner: Participant, *, applied: bool) -> None:
         """405 when a filter is already applied (``applied=False`` expected), 406 when none is (thrown)."""
-        media = session.media
-        publisher = media.publishers.get(owner.connection_id) if isinstance(media, MediaSession) else None
+        media = self.medias.of(session)
+        publisher = media.publishers.get(owner.connection_id) if media is not None else None
         has_filter = publisher is not None and publisher.filter is not None
         if has_filter and not applied:
             raise p.RpcError(
@@ -58,7 +59,7 @@ class FilterHandlers(PeerBindings):
         a user without them gets 401 even for a stream that does not exist."""
         own = participant.publisher
         is_owner = own is not None and own.stream_id == stream_id
-        if not (self._is_moderator(participant) or is_owner):
+        if not (is_moderator(participant) or is_owner):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED, f"Unable to {action}. The user does not have a valid token"
             )
@@ -88,7 +89,7 @@ class FilterHandlers(PeerBindings):
         if owner is not None and owner.connection_id == participant.connection_id:
             options = participant.token.kurento_options
             allowed = options is not None and filter_type in options.allowed_filters
-        if not (self._is_moderator(participant) or allowed):
+        if not (is_moderator(participant) or allowed):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED, "Unable to apply filter. The user does not have a valid token"
             )

@@ -49,7 +49,6 @@ async def publish_ipcam(
     )
     try:
         await media.start()
-        session.media_server_id = media.server_id
         publisher = manager.publish(participant, media_options)
         await media.publish_player(
             connection_id, publisher.stream_id, options.rtsp_uri, options.network_cache

@@ -7,8 +7,9 @@ from typing import Any
 
 from server.core.enums import EndReason
 from server.core.participants import MediaOptions, Participant
+from server.core.permissions import can_publish, is_moderator
 from server.core.sessions import Session
-from server.media.session import MediaError, MediaSession
+from server.media.session import MediaError
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
@@ -22,7 +23,7 @@ class PublishingHandlers(PeerBindings):
 
     async def publish_video(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
-        if not self._can_publish(participant):
+        if not can_publish(participant):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED, "Unable to publish video. The user does not have a valid token"
             )
@@ -87,7 +88,7 @@ class PublishingHandlers(PeerBindings):
             if info is not None and not participant.recorder:
                 note = p.participant_published(participant.connection_id, info)
                 await self.send_to(session.session_id, self._others(session, participant.connection_id), note)
-            if self.recording is not None and participant.publisher is publisher:
+            if participant.publisher is publisher:
                 await self.recording.stream_published(session, participant)
 
         return AnswerThen(result, announce)
@@ -106,21 +107,12 @@ class PublishingHandlers(PeerBindings):
     async def _unpublish_media(
         self, session: Session, owner: Participant, reason: EndReason, *, notify_owner: bool
     ) -> None:
-        if self.recording is not None and owner.publisher is not None:
-            await self.recording.stream_unpublishing(session, owner)
-        media = session.media
-        if isinstance(media, MediaSession):
-            await media.unpublish(owner.connection_id)
-        recipients = (
-            list(session.participants) if notify_owner else self._others(session, owner.connection_id)
-        )
-        await self.send_to(
-            session.session_id, recipients, p.participant_unpublished(owner.connection_id, reason)
-        )
+        await self.medias.release_stream(session, owner)
+        await self.peers.stream_unpublished(session, owner, reason, notify_owner=notify_owner)
 
     async def force_unpublish(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
-        if not self._is_moderator(participant):
+        if not is_moderator(participant):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED,
                 "Unable to force unpublish. The user does not have a valid token",

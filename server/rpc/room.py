@@ -1,5 +1,6 @@
-"""Room handlers: ``joinRoom``, ``leaveRoom``, ``forceDisconnect``, the network disconnect, and the media side of
-the core's REST operations (the ``SessionBackend``: eviction, unpublishing, closing a session)."""
+"""Room handlers: ``joinRoom``, ``leaveRoom``, ``forceDisconnect`` and the network disconnect.
+
+(The media side of the core's REST operations, the ``SessionBackend``, is :mod:`server.media.hosting`.)"""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from typing import Any
 from server.core.enums import EndReason
 from server.core.manager import JoinError
 from server.core.participants import Participant
+from server.core.permissions import is_moderator
 from server.core.sessions import Session
 from server.core.tokens import ice_servers_json
-from server.media.session import MediaError, MediaSession
+from server.media.session import MediaError
 from server.rpc import protocol as p
-from server.rpc.bindings import EVICT_CLOSE_CODE, LEAVE_CLOSE_CODE
+from server.rpc.bindings import LEAVE_CLOSE_CODE
 from server.rpc.connections import RpcConnection, close_transport
 from server.rpc.publishing import PublishingHandlers
 from server.rpc.replies import AnswerThen, answered_error
@@ -44,17 +46,12 @@ class RoomHandlers(PublishingHandlers):
             )
         except JoinError as exc:
             raise p.RpcError(exc.code, exc.message) from None
-        insecure = bool(params.secret) and participant.token.token != params.token
-        if insecure:
-            self._insecure.add((session.session_id, participant.connection_id))
         media = self._media(session)
         try:
             await media.start()
         except MediaError as exc:
-            self._insecure.discard((session.session_id, participant.connection_id))
             await self.manager.leave(session.session_id, participant.connection_id, EndReason.DISCONNECT)
             raise self._media_error(exc) from None
-        session.media_server_id = media.server_id
         if participant.connection_id not in session.participants:  # evicted while the pipeline was made
             raise p.RpcError(
                 p.ErrorCode.ROOM_CLOSED, f"Unable to join the session. Session {session.session_id} is closed"
@@ -66,7 +63,10 @@ class RoomHandlers(PublishingHandlers):
             p.PeerInfo(other.connection_id, other.created_at, other.full_metadata, self._stream_info(other))
             for other in session.visible_participants()
             if other.connection_id != participant.connection_id
-            and ((session.session_id, other.connection_id) in self._rpc or other.token.ipcam is not None)
+            and (
+                self.rpc_of(session.session_id, other.connection_id) is not None
+                or other.token.ipcam is not None
+            )
         ]
         if not participant.recorder:
             note = p.participant_joined(
@@ -93,7 +93,7 @@ class RoomHandlers(PublishingHandlers):
     async def leave_room(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
         cid = participant.connection_id
-        await self._release_media(session, participant)
+        await self.medias.release_participant(session, participant)
         if not participant.recorder:  # the hidden RECORDER comes and goes unannounced
             await self.send_to(
                 session.session_id, self._others(session, cid), p.participant_left(cid, EndReason.DISCONNECT)
@@ -112,13 +112,6 @@ class RoomHandlers(PublishingHandlers):
             raise p.NoResponse()
         return AnswerThen({}, close_socket)
 
-    async def _release_media(self, session: Session, participant: Participant) -> None:
-        if self.recording is not None and participant.publisher is not None:
-            await self.recording.stream_unpublishing(session, participant)
-        media = session.media
-        if isinstance(media, MediaSession):
-            await media.remove_participant(participant.connection_id)
-
     # ================================================================ eviction (RPC, REST, network)
 
     async def evict(
@@ -134,21 +127,8 @@ class RoomHandlers(PublishingHandlers):
         participantEvicted about it (SessionEventsHandler.onParticipantLeft/onForceDisconnect).
         The caller then removes the participant from the manager's bookkeeping (or the manager does).
         """
-        cid = participant.connection_id
-        everyone = [] if participant.recorder else list(session.participants)
-        await self._release_media(session, participant)
-        await self.send_to(
-            session.session_id, [c for c in everyone if c != cid], p.participant_left(cid, reason)
-        )
-        if moderator is not None:
-            mod_conn, mod_req = moderator
-            await mod_conn.send(p.result_message(mod_req.id, {}, mod_conn.private_id))
-        await self.send_to(session.session_id, everyone, p.participant_evicted(cid, reason))
-        conn = self._unbind(session.session_id, cid)
-        if conn is not None:
-            transport = conn.transport
-            self.registry.remove(conn)
-            await close_transport(transport, EVICT_CLOSE_CODE, str(reason))
+        await self.medias.release_participant(session, participant)
+        await self.peers.participant_evicted(session, participant, reason, moderator)
 
     async def network_disconnect(self, conn: RpcConnection) -> None:
         """The socket is gone for good (ping timeout, or no reconnection in time)."""
@@ -163,26 +143,9 @@ class RoomHandlers(PublishingHandlers):
         await self.evict(session, participant, EndReason.NETWORK_DISCONNECT)
         await self.manager.leave(session.session_id, participant.connection_id, EndReason.NETWORK_DISCONNECT)
 
-    # SessionBackend (called by the manager for REST operations and session closing)
-
-    async def evict_participant(self, session: Session, participant: Participant, reason: EndReason) -> None:
-        await self.evict(session, participant, reason)
-
-    async def unpublish_stream(self, session: Session, participant: Participant, reason: EndReason) -> None:
-        await self._unpublish_media(session, participant, reason, notify_owner=True)
-
-    async def close_session(self, session: Session, reason: EndReason) -> None:
-        if self.recording is not None:
-            await self.recording.session_closing(session, reason)
-        media = session.media
-        session.media = None
-        if isinstance(media, MediaSession):
-            conn = media.connection
-            await media.close(remote=conn is not None and conn.connected)
-
     async def force_disconnect(self, conn: RpcConnection, req: p.Request) -> Any:
         session, participant = self._participant(conn)
-        if not self._is_moderator(participant):
+        if not is_moderator(participant):
             raise p.RpcError(
                 p.ErrorCode.USER_UNAUTHORIZED,
                 "Unable to force disconnect. The user does not have a valid token",

@@ -1,5 +1,4 @@
-"""The signaling service: every client method of spec/openvidu-signaling.md §2, and the media side effects of
-REST operations (it is the core ``SessionBackend``).
+"""The signaling service: every client method of spec/openvidu-signaling.md §2.
 
 Handlers are thin: they parse params (protocol.py), ask ``SessionManager`` for the bookkeeping, ask the
 session's ``MediaSession`` for Kurento work, and send the §3 notifications. A handler returns the result
@@ -8,30 +7,23 @@ object (the endpoint adds ``sessionId`` and sends it), raises ``RpcError`` for a
 
 The service is put together from parts: the dispatcher (:meth:`SignalingService.handle`, here), the peer
 bindings and shared checks (:mod:`.bindings`), and the handlers of :mod:`.room`, :mod:`.publishing`,
-:mod:`.subscribing`, :mod:`.signals`, :mod:`.filters` and :mod:`.media_events`.
+:mod:`.subscribing`, :mod:`.signals` and :mod:`.filters`. What is sent to participants outside a request is
+:mod:`.peers`; the session's media and the core ``SessionBackend`` are the media side's
+(:mod:`server.media.hosting`), and so are media-server resets and losses (:mod:`server.media.server_events`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from server.core.manager import SessionManager
-from server.media.picker import MediaServerPicker
-from server.media.session import MediaSession
+from server.media.hosting import NoRecording, RecordingHooks, SessionMedias
 from server.rpc import protocol as p
-from server.rpc.bindings import (
-    SERVER_STOPPING_CLOSE_CODE,
-    Handler,
-    MediaFactory,
-    RecordingHooks,
-    SignalingConfig,
-)
-from server.rpc.connections import RpcConnection, RpcRegistry, close_transport
+from server.rpc.bindings import SERVER_STOPPING_CLOSE_CODE, Handler, SignalingConfig
+from server.rpc.connections import RpcConnection, close_transport
 from server.rpc.filters import FilterHandlers
-from server.rpc.media_events import MediaServerEvents
+from server.rpc.peers import Peers
 from server.rpc.replies import AnswerThen
 from server.rpc.room import RoomHandlers
 from server.rpc.signals import SignalHandlers
@@ -40,29 +32,29 @@ from server.rpc.subscribing import SubscribingHandlers
 log = logging.getLogger(__name__)
 
 
-class SignalingService(RoomHandlers, SubscribingHandlers, SignalHandlers, FilterHandlers, MediaServerEvents):
-    """Every OpenVidu method of a participant's websocket, dispatched to the handler mixins."""
+class SignalingService(RoomHandlers, SubscribingHandlers, SignalHandlers, FilterHandlers):
+    """Every OpenVidu method of a participant's websocket, dispatched to the handler mixins.
+
+    ``on_outcome`` (server/observability/signaling.py) is told each handled request's method and error code
+    (None: ok).
+    """
 
     def __init__(
         self,
         manager: SessionManager,
-        picker: MediaServerPicker,
-        registry: RpcRegistry,
+        medias: SessionMedias,
+        peers: Peers,
         config: SignalingConfig,
-        media_factory: MediaFactory = MediaSession,
+        recording: RecordingHooks | None = None,
+        on_outcome: Callable[[str, int | None], None] | None = None,
     ) -> None:
         self.manager = manager
-        self.picker = picker
-        self.registry = registry
+        self.medias = medias
+        self.peers = peers
+        self.registry = peers.registry
         self.config = config
-        self.media_factory = media_factory
-        # (sessionId, connectionId) -> the participant's JSON-RPC session
-        self._rpc: dict[tuple[str, str], RpcConnection] = {}
-        self._insecure: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        # Observability hook (server/observability/signaling.py): each handled request's method and error code (None: ok).
-        self.on_outcome: Callable[[str, int | None], None] = _ignore_outcome
-        self.recording: RecordingHooks | None = None
+        self.recording = recording if recording is not None else NoRecording()
+        self.on_outcome = on_outcome if on_outcome is not None else _ignore_outcome
         self._handlers: dict[str, Handler] = {
             "joinRoom": self.join_room,
             "leaveRoom": self.leave_room,
@@ -143,8 +135,7 @@ class SignalingService(RoomHandlers, SubscribingHandlers, SignalHandlers, Filter
             transport = conn.transport
             self.registry.remove(conn)
             await close_transport(transport, SERVER_STOPPING_CLOSE_CODE, "server stopping")
-        for task in list(self._tasks):
-            task.cancel()
+        self.peers.cancel_tasks()
 
 
 UNKNOWN_METHOD = "unknown"

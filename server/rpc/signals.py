@@ -1,12 +1,11 @@
 """Signals and small methods: ``sendMessage``, REST signals and connection property changes, IP cameras,
-``videoData``, ``echo``, speech to text, and the recording notifications."""
+``videoData``, ``echo`` and speech to text (the recording notifications are :class:`server.rpc.peers.Peers`')."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from server.core.enums import OpenViduRole
 from server.core.events_232 import SignalSent
 from server.core.participants import Participant
 from server.core.tokens import IpcamOptions
@@ -17,13 +16,6 @@ from server.rpc.ipcam import publish_ipcam
 from server.rpc.replies import answered_error
 
 log = logging.getLogger(__name__)
-
-RECORDING_NOTIFICATION_ROLES: dict[str, frozenset[OpenViduRole]] = {
-    "none": frozenset(),
-    "moderator": frozenset({OpenViduRole.MODERATOR}),
-    "publisher_moderator": frozenset({OpenViduRole.PUBLISHER, OpenViduRole.MODERATOR}),
-    "all": frozenset({OpenViduRole.SUBSCRIBER, OpenViduRole.PUBLISHER, OpenViduRole.MODERATOR}),
-}
 
 
 class SignalHandlers(PeerBindings):
@@ -101,18 +93,3 @@ class SignalHandlers(PeerBindings):
         raise answered_error(
             p.ErrorCode.WRONG_OPENVIDU_EDITION, "Speech To Text requires OpenVidu Pro/Enterprise edition"
         )
-
-    # ================================================================ recording notifications and lifecycle
-
-    async def notify_recording(self, session_id: str, message: dict[str, Any]) -> None:
-        """recordingStarted/recordingStopped to the roles named by ``openvidu.recording.notification``."""
-        session = self.manager.get_session(session_id)
-        if session is None:
-            return
-        roles = RECORDING_NOTIFICATION_ROLES.get(
-            self.config.recording_notification, RECORDING_NOTIFICATION_ROLES["publisher_moderator"]
-        )
-        ids = [
-            pt.connection_id for pt in session.participants.values() if pt.role in roles and not pt.recorder
-        ]
-        await self.send_to(session_id, ids, message)

@@ -11,7 +11,7 @@ from server.core.ids import connection_id_of_stream
 from server.core.participants import Participant
 from server.core.sessions import Session
 from server.media.endpoint import Candidate
-from server.media.session import MediaError, MediaSession
+from server.media.session import MediaError
 from server.rpc import protocol as p
 from server.rpc.bindings import PeerBindings
 from server.rpc.connections import RpcConnection
@@ -75,7 +75,7 @@ class SubscribingHandlers(PeerBindings):
             endpoint = media.endpoint_of(participant.connection_id, owner.connection_id)
             if endpoint is not None:
                 subscriber.endpoint = endpoint.stats
-            if participant.recorder and self.recording is not None:
+            if participant.recorder:
                 await self.recording.recorder_subscribed(session)
         return {"sdpAnswer": answer}
 
@@ -90,8 +90,8 @@ class SubscribingHandlers(PeerBindings):
         owner = session.participants.get(params.sender)
         if owner is None:
             raise self._unknown_sender(session, params.sender)
-        media = session.media
-        if isinstance(media, MediaSession):
+        media = self.medias.of(session)
+        if media is not None:
             await media.unsubscribe(participant.connection_id, owner.connection_id)
         if owner.publisher is not None:
             self.manager.unsubscribe(participant, owner.publisher.stream_id, EndReason.UNSUBSCRIBE)

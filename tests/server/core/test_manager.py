@@ -66,9 +66,8 @@ async def env() -> AsyncIterator[tuple[SessionManager, list[Event], RecordingBac
     events: list[Event] = []
     bus.subscribe(events.append)
     await bus.start()
-    manager = SessionManager(ManagerConfig(WS_URL, "2.11.0", SECRET), bus, Clock())
     backend = RecordingBackend()
-    manager.backend = backend
+    manager = SessionManager(ManagerConfig(WS_URL, "2.11.0", SECRET), bus, Clock(), backend)
     yield manager, events, backend
     await bus.stop(BUS_STOP_TIMEOUT)
 

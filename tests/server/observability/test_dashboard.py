@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from server.api.pro import PRO
 from server.app import create_app
+from server.parts import parts_of_app
 from server.settings import Settings
 from tests.support.procs import REPO_ROOT
 
@@ -67,7 +69,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def exported() -> set[str]:
-    registry = create_app(Settings(kms_uris=())).state.pro.stats.metrics.registry
+    registry = parts_of_app(create_app(Settings(kms_uris=()))).get(PRO).stats.metrics.registry
     names = set()
     for family in registry.collect():
         if family.type == "counter":

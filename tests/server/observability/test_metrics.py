@@ -10,6 +10,7 @@ import httpx
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from server.api.pro import PRO
 from server.app import create_app
 from server.core.events import (
     EventBus,
@@ -25,6 +26,7 @@ from server.observability.listener import MetricsListener
 from server.observability.recordings import RecordingEvents, RecordingsCollector
 from server.observability.signaling import SignalingMetrics
 from server.observability.webhook import WEBHOOK_SUBSCRIPTION, WebhookCollector
+from server.parts import parts_of_app
 from server.settings import Settings
 from tests.support.procs import LOOPBACK, free_port
 
@@ -150,7 +152,7 @@ async def test_rest_latency_is_labelled_by_route_template_and_status() -> None:
         assert (await client.get("/api/sessions/abc")).status_code == 401
         assert (await client.get("/no/such/path", auth=auth)).status_code == 404
         assert (await client.request("BREW", "/health")).status_code == 405
-    counts = _histogram_counts(samples(app.state.pro.stats.metrics.render()))
+    counts = _histogram_counts(samples(parts_of_app(app).get(PRO).stats.metrics.render()))
     # labels sorted by name: method, route, status
     assert counts[("GET", "/config/openvidu-publicurl", "200")] == 1
     assert counts[("GET", "/api/sessions/{session_id}", "404")] == 2
@@ -210,7 +212,7 @@ def _names(pages: Iterable[str]) -> set[str]:
 
 def test_every_required_family_is_exported() -> None:
     app = create_app(Settings(kms_uris=()))
-    names = _names([app.state.pro.stats.metrics.render().decode()])
+    names = _names([parts_of_app(app).get(PRO).stats.metrics.render().decode()])
     for name in (
         "openvidu_sessions",
         "openvidu_participants",

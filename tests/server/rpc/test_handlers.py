@@ -1,7 +1,7 @@
 """Unit tests of the signaling handlers, in process and without sockets.
 
 The service runs with the real core (``SessionManager``, event bus) and a fake media session made by the
-service's ``media_factory``: no media server, made-up SDP answers, every media call recorded. Participants are
+media side's ``factory``: no media server, made-up SDP answers, every media call recorded. Participants are
 ``RpcConnection`` objects over an in-memory transport that keeps what the server sends.
 """
 
@@ -15,14 +15,16 @@ import pytest
 
 from server.core.enums import EndReason, OpenViduRole
 from server.core.events import EventBus
-from server.core.manager import ManagerConfig, SessionManager
+from server.core.manager import LateBackend, ManagerConfig, SessionManager
 from server.core.sessions import SessionProperties
 from server.media.bandwidth import Bandwidth
+from server.media.hosting import MediaBackend, NoRecording, SessionMedias
 from server.media.picker import FirstConnectedPicker
 from server.media.session import MediaError, MediaListener, MediaSession, MediaTimeouts
 from server.rpc import protocol as p
 from server.rpc.bindings import SignalingConfig
 from server.rpc.connections import RpcConnection, RpcRegistry, RpcTimings
+from server.rpc.peers import Peers
 from server.rpc.service import SignalingService
 
 SECRET = "s3cret"
@@ -143,16 +145,14 @@ class Peer:
 async def service() -> AsyncIterator[SignalingService]:
     bus = EventBus()
     await bus.start()
-    manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", SECRET), bus, Clock())
+    backend = LateBackend()
+    manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", SECRET), bus, Clock(), backend)
     FakeMediaSession.sessions.clear()
-    signaling = SignalingService(
-        manager,
-        FirstConnectedPicker(list),
-        RpcRegistry(RpcTimings()),
-        SignalingConfig(version="2.11.0"),
-        media_factory=FakeMediaSession,
-    )
-    manager.backend = signaling
+    peers = Peers(manager, RpcRegistry(RpcTimings()))
+    recording = NoRecording()
+    medias = SessionMedias(FirstConnectedPicker(list), peers, recording, factory=FakeMediaSession)
+    backend.bind(MediaBackend(medias, peers))
+    signaling = SignalingService(manager, medias, peers, SignalingConfig(version="2.11.0"), recording)
     yield signaling
     await signaling.stop()
     await bus.stop(BUS_STOP_TIMEOUT)
