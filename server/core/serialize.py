@@ -113,28 +113,31 @@ _RECORDING_TRUE = b',"recording":true}'
 _RECORDING_FALSE = b',"recording":false}'
 
 
-def _session_head(session: Session) -> bytes:
-    """The immutable keys (id, createdAt, properties) serialized once per session, without the closing brace."""
-    head = session.json_head
-    if not head:
-        static = session_json(session)
-        del static["connections"], static["recording"]
-        head = dumps(static)[:-1]
-        session.json_head = head
-    return head
-
-
 def session_bytes(session: Session, with_stats: bool = False) -> bytes:
-    """``dumps(session_json(session, with_stats))``, fast: the immutable head is cached on the session."""
+    """``dumps(session_json(session, with_stats))``, with the connections encoded apart (REST listings keep these
+    bytes per session: ``server.api.listing``)."""
     visible = session.visible_participants()
     if visible:
         content = [connection_json(p, with_stats) for p in visible]
         connections = b'"connections":' + dumps({"numberOfElements": len(content), "content": content})
     else:
         connections = _EMPTY_CONNECTIONS
+    props = session.properties
+    head: dict[str, Any] = {
+        "sessionId": session.session_id,
+        "createdAt": session.created_at,
+        "mediaMode": props.media_mode.value,
+        "recordingMode": props.recording_mode.value,
+        "defaultOutputMode": props.default_output_mode.value,
+    }
+    if props.default_output_mode.value == "COMPOSED":
+        head["defaultRecordingLayout"] = props.default_recording_layout.value
+        if props.default_recording_layout.value == "CUSTOM":
+            head["defaultCustomLayout"] = props.default_custom_layout
+    head["customSessionId"] = props.custom_session_id
     return b"".join(
         (
-            _session_head(session),
+            dumps(head)[:-1],
             b",",
             connections,
             _RECORDING_TRUE if session.recording else _RECORDING_FALSE,
