@@ -19,7 +19,7 @@ from server.core import serialize as ser211
 from server.core.enums import EndReason, OpenViduRole, OutputMode, RecordingLayout, RecordingMode
 from server.core.events import EventBus
 from server.core.manager import ManagerConfig, SessionManager
-from server.core.participants import MediaOptions
+from server.core.participants import MediaOptions, Participant
 from server.core.sessions import Session, SessionProperties
 from server.core.tokens import IpcamOptions, KurentoOptions
 
@@ -45,20 +45,29 @@ def varied(m: SessionManager) -> None:
     busy = m.create_session(SessionProperties(custom_session_id="busy"))
     t1 = m.new_token("busy", OpenViduRole.PUBLISHER, 'server "data"', None)
     t2 = m.new_token(
-        "busy", OpenViduRole.MODERATOR, "", KurentoOptions(video_max_recv_bandwidth=500, allowed_filters=("F",))
+        "busy",
+        OpenViduRole.MODERATOR,
+        "",
+        KurentoOptions(video_max_recv_bandwidth=500, allowed_filters=("F",)),
     )
     t3 = m.new_token("busy", OpenViduRole.SUBSCRIBER, "", None)
     _, alice = m.join("busy", t1.token, "Firefox 68.0 on Ubuntu 64-bit", "alice")
     _, bob = m.join("busy", t2.token, "Chrome 75.0 on Linux 64-bit", "bob\u2028")
     m.join("busy", t3.token, "Safari", "")
-    camera = m.publish(alice, MediaOptions(True, True, True, False, "CAMERA", 30, '{"width":640,"height":480}'))
-    screen = m.publish(bob, MediaOptions(False, False, True, True, "SCREEN", None, "", {"type": "GStreamerFilter"}))
+    camera = m.publish(
+        alice, MediaOptions(True, True, True, False, "CAMERA", 30, '{"width":640,"height":480}')
+    )
+    screen = m.publish(
+        bob, MediaOptions(False, False, True, True, "SCREEN", None, "", {"type": "GStreamerFilter"})
+    )
     m.subscribe(bob, camera.stream_id)
     m.subscribe(alice, screen.stream_id)
     m.new_token("busy", OpenViduRole.PUBLISHER, "unused", None)
     busy.recording = True
     m.join("busy", "", "Chrome", "", secret="x", recorder=True)  # the hidden RECORDER
-    s232 = m.create_session(session_properties({"forcedVideoCodec": "H264", "mediaNode": {"id": "kms_1"}}), ids_232=True)
+    s232 = m.create_session(
+        session_properties({"forcedVideoCodec": "H264", "mediaNode": {"id": "kms_1"}}), ids_232=True
+    )
     m.new_connection(s232.session_id, OpenViduRole.PUBLISHER, "pending", None, record=False)
     pending = m.new_connection(s232.session_id, OpenViduRole.SUBSCRIBER, "", None)
     _, carol = m.join(s232.session_id, pending.token, "Edge", "carol")
@@ -91,8 +100,16 @@ def listings(m: SessionManager) -> list[tuple[Listing, Callable[[], list[Session
     """(listing, its session source, the uncached serializer's bytes) for each cached flavour."""
     return [
         (Listing(ser211.session_bytes), m.sessions, lambda: expected_211(m)),
-        (Listing(partial(ser232.session_bytes, pending=False)), open_sessions(m), lambda: expected_232(m, False)),
-        (Listing(partial(ser232.session_bytes, pending=True)), open_sessions(m), lambda: expected_232(m, True)),
+        (
+            Listing(partial(ser232.session_bytes, pending=False)),
+            open_sessions(m),
+            lambda: expected_232(m, False),
+        ),
+        (
+            Listing(partial(ser232.session_bytes, pending=True)),
+            open_sessions(m),
+            lambda: expected_232(m, True),
+        ),
     ]
 
 
@@ -124,9 +141,11 @@ def _mutations(m: SessionManager) -> list[tuple[str, Callable[[], object]]]:
         token = m.new_token("busy", OpenViduRole.PUBLISHER, "late", None)
         return m.join("busy", token.token, "Opera", "dave")
 
+    def dave() -> Participant:
+        return next(p for p in busy.participants.values() if p.client_data == "dave")
+
     def leave() -> object:
-        dave = next(p for p in busy.participants.values() if p.client_data == "dave")
-        return asyncio.run(m.leave("busy", dave.connection_id, EndReason.DISCONNECT))
+        return asyncio.run(m.leave("busy", dave().connection_id, EndReason.DISCONNECT))
 
     def close() -> object:
         return asyncio.run(m.close_session(s232.session_id, EndReason.SESSION_CLOSED_BY_SERVER))
@@ -134,26 +153,39 @@ def _mutations(m: SessionManager) -> list[tuple[str, Callable[[], object]]]:
     return [
         ("new session", lambda: m.create_session(SessionProperties())),
         ("join", join),
-        ("publish", lambda: m.publish(next(p for p in busy.participants.values() if p.client_data == "dave"),
-                                      MediaOptions(True, True, False, False))),  # fmt: skip
+        ("publish", lambda: m.publish(dave(), MediaOptions(True, True, False, False))),
         ("subscribe", lambda: m.subscribe(alice, bob.publisher.stream_id if bob.publisher else "")),
         ("audio muted", lambda: setattr(options, "audio_active", False)),
         ("video dimensions", lambda: setattr(options, "video_dimensions", '{"width":320,"height":240}')),
         ("filter applied", lambda: setattr(options, "filter", {"type": "FaceOverlayFilter"})),
-        ("unsubscribe", lambda: m.unsubscribe(alice, bob.publisher.stream_id if bob.publisher else "", EndReason.UNSUBSCRIBE)),
+        (
+            "unsubscribe",
+            lambda: m.unsubscribe(
+                alice, bob.publisher.stream_id if bob.publisher else "", EndReason.UNSUBSCRIBE
+            ),
+        ),
         ("unpublish", lambda: m.unpublish(alice, EndReason.UNPUBLISH)),
         ("leave", leave),
         ("recording stopped", lambda: setattr(busy, "recording", False)),
         ("broadcasting stopped", lambda: setattr(s232, "broadcasting", False)),
         ("media node", lambda: setattr(cams, "media_server_id", "KMS-2")),
         ("location", lambda: setattr(bob, "location", "Madrid, Spain")),
-        ("2.32 pending connection", lambda: m.new_connection(s232.session_id, OpenViduRole.PUBLISHER, "x", None)),
-        ("2.32 role changed", lambda: m.update_connection(s232.session_id, pending.connection_id, OpenViduRole.MODERATOR, True)),
-        ("2.32 active role", lambda: m.update_connection("busy", bob.connection_id, OpenViduRole.PUBLISHER, None)),
+        (
+            "2.32 pending connection",
+            lambda: m.new_connection(s232.session_id, OpenViduRole.PUBLISHER, "x", None),
+        ),
+        (
+            "2.32 role changed",
+            lambda: m.update_connection(s232.session_id, pending.connection_id, OpenViduRole.MODERATOR, True),
+        ),
+        (
+            "2.32 active role",
+            lambda: m.update_connection("busy", bob.connection_id, OpenViduRole.PUBLISHER, None),
+        ),
         ("2.32 token replaced", lambda: setattr(bob, "token", replace(bob.token, data="new server data"))),
         ("2.32 pending discarded", lambda: m.discard_pending(s232.session_id, pending.connection_id)),
         ("session closed", close),
-    ]  # fmt: skip
+    ]
 
 
 def test_every_change_shows_in_the_next_listing() -> None:
