@@ -5,7 +5,7 @@ responsive with tens of thousands of sessions:
 
 - **Per-session bytes, kept while the session is unchanged.** A :class:`Listing` keeps each session's serialized
   JSON with the session's change stamp (:mod:`server.core.stamps`); a session is serialized again only when
-  ``Session.last_change()`` has moved. The cache lives here, in the REST layer, keyed by the session object
+  ``Session.last_change()`` has moved. The cache lives here, in the REST layer, keyed by the session's identity
   (entries of sessions no longer listed are dropped as listings go by), never on the domain object.
 - **The whole body, kept while nothing changed.** When the process-wide stamp has not moved since the last body
   was made, that body is answered again as it is.
@@ -57,7 +57,9 @@ class Listing:
     def __init__(self, render: Render, cached: bool = True) -> None:
         self._render = render
         self._cached = cached
-        self._entries: dict[int, tuple[Session, int, bytes]] = {}
+        self._entries: dict[int, tuple[int, bytes]] = {}
+        """``id(session)`` -> (the session's ``last_change()`` when made, its bytes). A later session with the same
+        id cannot match: its stamps are all newer. Holding no session, the entries are no garbage-collector work."""
         self._body: tuple[int, list[bytes]] | None = None
 
     def _session(self, session: Session) -> bytes:
@@ -65,10 +67,10 @@ class Listing:
             return self._render(session)
         stamp = session.last_change()
         entry = self._entries.get(id(session))
-        if entry is not None and entry[0] is session and entry[1] == stamp:
-            return entry[2]
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
         data = self._render(session)
-        self._entries[id(session)] = (session, stamp, data)
+        self._entries[id(session)] = (stamp, data)
         return data
 
     def _prune(self, listed: list[Session]) -> None:
