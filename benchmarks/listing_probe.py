@@ -36,7 +36,7 @@ def main() -> None:
     try:
         from server.api.listing import Listing
     except ImportError:
-        Listing = None  # noqa: N806 - the checkout before issue 15
+        Listing = None
 
     for n in (int(a) for a in sys.argv[2:]):
         manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", "s"), EventBus())
@@ -62,18 +62,18 @@ def main() -> None:
         if Listing is not None:
             listing = Listing(serialize.session_bytes)
 
-            async def make() -> int:
+            async def make(listing: Any = listing, manager: Any = manager) -> int:
                 return sum(len(c) for c in await listing.chunks(manager.sessions))
 
         else:
 
-            async def make() -> int:
+            async def make(manager: Any = manager) -> int:
                 return len(serialize.sessions_bytes(manager.sessions()))
 
         cold, cold_stall, size = asyncio.run(measure(make))
         warm = [asyncio.run(measure(make)) for _ in range(REPEATS)]
 
-        def change() -> None:
+        def change(options: list[Any] = options) -> None:
             options[0].audio_active = not options[0].audio_active
 
         changed = [asyncio.run(measure(make, change)) for _ in range(REPEATS)]
