@@ -8,7 +8,8 @@ for the whole run, and every other session of the 2.32 surface gets a pending co
 - **ratio**: wrk (one connection, pinned to the other core) on the listing, then on a bare Starlette app
   (benchmarks/bare_app.py, same core, same uvicorn stack) returning the same body; requests/s of both and
   ours/bare (goal: >= 0.7 at 1,000 sessions);
-- **CPU per request**: server process CPU (user+system) over the wrk run / requests served;
+- **CPU per request**: server process CPU (user+system) over the wrk run / requests served, the bare app's
+  likewise, and bare/ours (the ratio in CPU, which holds better than requests/s on a loaded machine);
 - **delay of other requests**: while wrk lists with ``--listers`` connections, a probe sends ``GET /config``
   every 20 ms on its own connection and records each answer's latency; the same probe without listings is the
   baseline. Printed: p50/p99/max of both and the worst added delay (goal: a 20,000-session listing never delays
@@ -221,18 +222,21 @@ def run_size(n: int, args: argparse.Namespace, scratch: Path) -> None:
                     cpu0 = cpu_seconds(server.pid)
                     mine = run_wrk(url, "GET", "", 1, args.duration, scratch)
                     cpu1 = cpu_seconds(server.pid)
+                    bare0 = cpu_seconds(bare.pid)
                     ceiling = run_wrk(
                         f"http://127.0.0.1:{bare_port}{path}", "GET", "", 1, args.duration, scratch
                     )
+                    bare1 = cpu_seconds(bare.pid)
                 finally:
                     stop(bare)
-                served = mine.requests_per_s * args.duration
+                ours_cpu = (cpu1 - cpu0) / max(1.0, mine.requests_per_s * args.duration)
+                bare_cpu = (bare1 - bare0) / max(1.0, ceiling.requests_per_s * args.duration)
                 ratio = mine.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
                 print(
                     f"  GET {path:22} body {len(body) / 1024:8.0f} KB: {mine.requests_per_s:7.1f} req/s "
                     f"(p50 {mine.p50_ms:.2f} ms), bare {ceiling.requests_per_s:7.1f} req/s "
-                    f"(p50 {ceiling.p50_ms:.2f} ms), ratio {ratio:.2f}; "
-                    f"server CPU {(cpu1 - cpu0) / max(1.0, served) * 1e3:.2f} ms per listing",
+                    f"(p50 {ceiling.p50_ms:.2f} ms), ratio {ratio:.2f}; CPU per request {ours_cpu * 1e3:.2f} ms, "
+                    f"bare {bare_cpu * 1e3:.2f} ms, CPU ratio bare/ours {bare_cpu / max(1e-9, ours_cpu):.2f}",
                     flush=True,
                 )
                 latencies, rps = probe_during(port, url, args.listers, args.duration, scratch)
