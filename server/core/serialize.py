@@ -88,7 +88,8 @@ def connection_json(participant: Participant, with_stats: bool = False) -> dict[
     }
 
 
-def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
+def _session_head_json(session: Session) -> dict[str, Any]:
+    """The keys before ``connections``: the id, ``createdAt`` and the properties."""
     props = session.properties
     result: dict[str, Any] = {
         "sessionId": session.session_id,
@@ -102,6 +103,11 @@ def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
         if props.default_recording_layout.value == "CUSTOM":
             result["defaultCustomLayout"] = props.default_custom_layout
     result["customSessionId"] = props.custom_session_id
+    return result
+
+
+def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
+    result = _session_head_json(session)
     connections = [connection_json(p, with_stats) for p in session.visible_participants()]
     result["connections"] = {"numberOfElements": len(connections), "content": connections}
     result["recording"] = session.recording
@@ -122,22 +128,9 @@ def session_bytes(session: Session, with_stats: bool = False) -> bytes:
         connections = b'"connections":' + dumps({"numberOfElements": len(content), "content": content})
     else:
         connections = _EMPTY_CONNECTIONS
-    props = session.properties
-    head: dict[str, Any] = {
-        "sessionId": session.session_id,
-        "createdAt": session.created_at,
-        "mediaMode": props.media_mode.value,
-        "recordingMode": props.recording_mode.value,
-        "defaultOutputMode": props.default_output_mode.value,
-    }
-    if props.default_output_mode.value == "COMPOSED":
-        head["defaultRecordingLayout"] = props.default_recording_layout.value
-        if props.default_recording_layout.value == "CUSTOM":
-            head["defaultCustomLayout"] = props.default_custom_layout
-    head["customSessionId"] = props.custom_session_id
     return b"".join(
         (
-            dumps(head)[:-1],
+            dumps(_session_head_json(session))[:-1],
             b",",
             connections,
             _RECORDING_TRUE if session.recording else _RECORDING_FALSE,
