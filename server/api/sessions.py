@@ -9,10 +9,11 @@ from starlette.responses import Response
 
 from server.api.body import json_object, spring_bool
 from server.api.errors import JSON, bare, error_response
+from server.api.listing import listing_of, listing_response
 from server.core.enums import EndReason, MediaMode, OutputMode, RecordingLayout, RecordingMode
 from server.core.manager import Outcome, SessionConflict
-from server.core.serialize import dumps, session_bytes, session_created_json, sessions_bytes
-from server.core.sessions import SessionProperties
+from server.core.serialize import dumps, session_bytes, session_created_json
+from server.core.sessions import Session, SessionProperties
 from server.runtime import runtime_of
 
 SESSIONS_PATH = "/api/sessions"
@@ -88,7 +89,16 @@ async def create_session(request: Request) -> Response:
 
 async def list_sessions(request: Request) -> Response:
     with_stats = spring_bool(request, STATS_PARAM)
-    return Response(sessions_bytes(runtime_of(request).sessions.sessions(), with_stats), media_type=JSON)
+    manager = runtime_of(request).sessions
+    if with_stats:
+        listing = listing_of(manager, "api+stats", _with_stats, cached=False)
+    else:
+        listing = listing_of(manager, "api", session_bytes)
+    return listing_response(await listing.chunks(manager.sessions))
+
+
+def _with_stats(session: Session) -> bytes:
+    return session_bytes(session, with_stats=True)
 
 
 async def get_session(request: Request) -> Response:

@@ -235,12 +235,8 @@ def token_json(token: Token) -> dict[str, Any]:
     return result
 
 
-def _cached_parts(session: Session) -> tuple[bytes, bytes]:
-    """The head (``{"id".."createdAt":N``) and the properties (``"mediaMode"..``, no braces) of a session's JSON,
-    made once (again only if the hosting media server changes, as ``mediaNode`` shows it)."""
-    cache = session.json_cache_232
-    if cache is not None and cache[0] == session.media_server_id:
-        return cache[1], cache[2]
+def _fixed_parts(session: Session) -> tuple[bytes, bytes]:
+    """The head (``{"id".."createdAt":N``) and the properties (``"mediaMode"..``, no braces) of a session's JSON."""
     head = dumps(
         {
             "id": session.session_id,
@@ -249,14 +245,13 @@ def _cached_parts(session: Session) -> tuple[bytes, bytes]:
             "createdAt": session.created_at,
         }
     )[:-1]
-    props = dumps(session_properties_json(session))[1:-1]
-    session.json_cache_232 = (session.media_server_id, head, props)
-    return head, props
+    return head, dumps(session_properties_json(session))[1:-1]
 
 
 def session_bytes(session: Session, pending: bool = False, with_stats: bool = False) -> bytes:
-    """``dumps(session_json(...))``, with the immutable parts cached on the session."""
-    head, props = _cached_parts(session)
+    """``dumps(session_json(...))``, made in parts (REST listings keep these bytes per session:
+    ``server.api.listing``)."""
+    head, props = _fixed_parts(session)
     content = connections_json(session, pending, with_stats)
     connections = (
         dumps({"numberOfElements": len(content), "content": content}) if content else _NO_CONNECTIONS

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.responses import Response
 
 from server.api.body import json_object, spring_bool
 from server.api.errors import JSON, bare, error_response
+from server.api.listing import listing_of, listing_response
 from server.api232 import serialize as ser
 from server.api232.parse import ConnectionSpec, InvalidParams, connection_properties, session_properties
 from server.core.enums import EndReason, OpenViduRole
@@ -63,8 +65,16 @@ async def create_session(request: Request) -> Response:
 
 async def list_sessions(request: Request) -> Response:
     pending, stats = spring_bool(request, PENDING), spring_bool(request, STATS)
-    sessions = [s for s in runtime_of(request).sessions.sessions() if not s.closing]
-    return Response(ser.sessions_bytes(sessions, pending, stats), media_type=JSON)
+    manager = runtime_of(request).sessions
+    flavour = f"232{'+pending' if pending else ''}{'+stats' if stats else ''}"
+    listing = listing_of(
+        manager, flavour, partial(ser.session_bytes, pending=pending, with_stats=stats), not stats
+    )
+
+    def open_sessions() -> list[Session]:
+        return [s for s in manager.sessions() if not s.closing]
+
+    return listing_response(await listing.chunks(open_sessions))
 
 
 async def get_session(request: Request) -> Response:

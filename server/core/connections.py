@@ -58,6 +58,7 @@ class ConnectionsMixin:
             if token.token not in session.tokens and token.connection_id not in session.participants:
                 break
         session.tokens[token.token] = token
+        session.touch()
         return token
 
     def discard_pending(self, session_id: str, connection_id: str) -> bool:
@@ -69,6 +70,7 @@ class ConnectionsMixin:
         if token is None:
             return False
         del session.tokens[token.token]
+        session.touch()
         return True
 
     def update_connection(
@@ -95,6 +97,7 @@ class ConnectionsMixin:
             return None
         updated = replace(token, **changes)  # type: ignore[arg-type]
         session.tokens[token.token] = updated
+        session.touch()
         return updated
 
     def join_ipcam(
@@ -124,6 +127,7 @@ class ConnectionsMixin:
             connection_id, session_id, now, token, "IPCAM", "", location=location, ip=ip
         )
         session.participants[connection_id] = participant
+        session.touch()
         self.bus.publish(ParticipantJoined(session_id, now, connection_id, participant.location, "IPCAM"))
         return session, participant
 

@@ -49,6 +49,7 @@ from server.core.participants import (
     Subscriber,
 )
 from server.core.sessions import INSECURE_SESSION_PROPERTIES, Session, SessionProperties
+from server.core.stamps import tick
 from server.core.tokens import KurentoOptions, Token, new_token
 
 
@@ -195,6 +196,7 @@ class SessionManager(ConnectionsMixin):
                 self.config.ws_url, session_id, role, data, kurento_options, self.config.version, now
             )
         session.tokens[token.token] = token
+        session.touch()
         return token
 
     async def close_session(self, session_id: str, reason: EndReason) -> bool:
@@ -294,6 +296,7 @@ class SessionManager(ConnectionsMixin):
             insecure=insecure,
         )
         session.participants[connection_id] = participant
+        session.touch()
         if not participant.recorder:
             self.bus.publish(
                 ParticipantJoined(session.session_id, now, connection_id, participant.location, platform)
@@ -381,6 +384,7 @@ class SessionManager(ConnectionsMixin):
             raise KeyError(stream_id)
         subscriber = Subscriber(stream_id, self.clock())
         participant.subscribers[stream_id] = subscriber
+        participant.touch()
         if not participant.recorder:
             self.bus.publish(
                 WebrtcConnectionCreated(
@@ -399,6 +403,7 @@ class SessionManager(ConnectionsMixin):
         subscriber = participant.subscribers.pop(stream_id, None)
         if subscriber is None:
             return None
+        participant.touch()
         session = self._sessions.get(participant.session_id)
         owner = session.find_stream(stream_id) if session is not None else None
         if not participant.recorder and owner is not None and owner.publisher is not None:
@@ -424,6 +429,7 @@ class SessionManager(ConnectionsMixin):
             self.unsubscribe(participant, stream_id, reason)
         self.unpublish(participant, reason)
         session.participants.pop(participant.connection_id, None)
+        session.touch()
         if not participant.recorder:
             self.bus.publish(
                 ParticipantLeft(
@@ -440,5 +446,6 @@ class SessionManager(ConnectionsMixin):
     def _forget(self, session: Session, reason: EndReason) -> None:
         if self._sessions.get(session.session_id) is session:
             del self._sessions[session.session_id]
+            tick()  # the list of sessions changed
         if session.active:
             self.bus.publish(SessionDestroyed(session.session_id, self.clock(), session.created_at, reason))

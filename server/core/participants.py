@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.core.enums import OpenViduRole
+from server.core.stamps import Stamped
 from server.core.tokens import Token
 
 RECORDER_CONNECTION_ID = "RECORDER"
@@ -17,7 +18,7 @@ UNKNOWN_LOCATION = "unknown"
 
 
 @dataclass(slots=True)
-class MediaOptions:
+class MediaOptions(Stamped):
     has_audio: bool
     audio_active: bool
     has_video: bool
@@ -42,7 +43,7 @@ class EndpointStats:
 
 
 @dataclass(slots=True)
-class Publisher:
+class Publisher(Stamped):
     stream_id: str
     created_at: int
     media_options: MediaOptions
@@ -57,7 +58,7 @@ class Subscriber:
 
 
 @dataclass(slots=True)
-class Participant:
+class Participant(Stamped):
     connection_id: str
     session_id: str
     created_at: int

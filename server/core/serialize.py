@@ -88,7 +88,8 @@ def connection_json(participant: Participant, with_stats: bool = False) -> dict[
     }
 
 
-def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
+def _session_head_json(session: Session) -> dict[str, Any]:
+    """The keys before ``connections``: the id, ``createdAt`` and the properties."""
     props = session.properties
     result: dict[str, Any] = {
         "sessionId": session.session_id,
@@ -102,6 +103,11 @@ def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
         if props.default_recording_layout.value == "CUSTOM":
             result["defaultCustomLayout"] = props.default_custom_layout
     result["customSessionId"] = props.custom_session_id
+    return result
+
+
+def session_json(session: Session, with_stats: bool = False) -> dict[str, Any]:
+    result = _session_head_json(session)
     connections = [connection_json(p, with_stats) for p in session.visible_participants()]
     result["connections"] = {"numberOfElements": len(connections), "content": connections}
     result["recording"] = session.recording
@@ -113,19 +119,9 @@ _RECORDING_TRUE = b',"recording":true}'
 _RECORDING_FALSE = b',"recording":false}'
 
 
-def _session_head(session: Session) -> bytes:
-    """The immutable keys (id, createdAt, properties) serialized once per session, without the closing brace."""
-    head = session.json_head
-    if not head:
-        static = session_json(session)
-        del static["connections"], static["recording"]
-        head = dumps(static)[:-1]
-        session.json_head = head
-    return head
-
-
 def session_bytes(session: Session, with_stats: bool = False) -> bytes:
-    """``dumps(session_json(session, with_stats))``, fast: the immutable head is cached on the session."""
+    """``dumps(session_json(session, with_stats))``, with the connections encoded apart (REST listings keep these
+    bytes per session: ``server.api.listing``)."""
     visible = session.visible_participants()
     if visible:
         content = [connection_json(p, with_stats) for p in visible]
@@ -134,7 +130,7 @@ def session_bytes(session: Session, with_stats: bool = False) -> bytes:
         connections = _EMPTY_CONNECTIONS
     return b"".join(
         (
-            _session_head(session),
+            dumps(_session_head_json(session))[:-1],
             b",",
             connections,
             _RECORDING_TRUE if session.recording else _RECORDING_FALSE,

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from server.core.enums import MediaMode, OutputMode, RecordingLayout, RecordingMode
 from server.core.participants import Participant
+from server.core.stamps import Stamped
 from server.core.tokens import Token
 
 
@@ -55,13 +56,20 @@ class SessionMedia(Protocol):
         """The id of the media server hosting the session's pipeline (None before it is made)."""
         ...
 
+    @property
+    def stamp(self) -> int:
+        """The change stamp of the media's last change (:mod:`server.core.stamps`): a new hosting server."""
+        ...
+
 
 @dataclass(slots=True, eq=False)
-class Session:
+class Session(Stamped):
     """One OpenVidu session.
 
     ``active`` turns true at the first join (the "not active" map of the original holds the others).
     ``media`` belongs to the media layer (its ``MediaSession``, seen here through :class:`SessionMedia`).
+    Every change is stamped (:mod:`server.core.stamps`): :meth:`last_change` tells caches of its JSON when to
+    make it again.
     """
 
     session_id: str
@@ -74,11 +82,21 @@ class Session:
     broadcasting: bool = False
     closing: bool = False
     media: SessionMedia | None = None
-    json_head: bytes = field(default=b"", repr=False)
-    """Cached serialized immutable part of the REST JSON (owned by ``server.core.serialize``)."""
-    json_cache_232: tuple[str | None, bytes, bytes] | None = field(default=None, repr=False)
-    """Cached parts of the 2.32 JSON: (media server id they were made with, head, properties); owned by
-    ``server.api232.serialize``."""
+
+    def last_change(self) -> int:
+        """The stamp of the latest change to the session, its participants, their publishers and media options."""
+        latest = self.stamp
+        media = self.media
+        if media is not None and media.stamp > latest:
+            latest = media.stamp
+        for participant in self.participants.values():
+            stamp = participant.stamp
+            publisher = participant.publisher
+            if publisher is not None:
+                stamp = max(stamp, publisher.stamp, publisher.media_options.stamp)
+            if stamp > latest:
+                latest = stamp
+        return latest
 
     @property
     def media_server_id(self) -> str | None:

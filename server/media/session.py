@@ -18,6 +18,7 @@ from kms_client.errors import KmsError
 from kms_client.events import ErrorEvent
 from kms_client.objects import MediaObject, MediaPipeline, PassThrough
 from server.core.errors import ErrorCode
+from server.core.stamps import Stamped
 from server.media.bandwidth import Bandwidth
 from server.media.endpoint import Candidate, MediaEndpoint, release_quietly
 from server.media.errors import MediaError as MediaError
@@ -54,7 +55,7 @@ class MediaListener(Protocol):
     ) -> None: ...
 
 
-class MediaSession:
+class MediaSession(Stamped):
     """Media of one session. All public coroutines may run concurrently for different participants."""
 
     def __init__(
