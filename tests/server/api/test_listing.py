@@ -21,7 +21,15 @@ from server.core.events import EventBus
 from server.core.manager import ManagerConfig, SessionManager
 from server.core.participants import MediaOptions, Participant
 from server.core.sessions import Session, SessionProperties
+from server.core.stamps import Stamped
 from server.core.tokens import IpcamOptions, KurentoOptions
+
+
+class HostedOn(Stamped):
+    """A session's media as the core sees it (``SessionMedia``): its hosting server, stamped when it changes."""
+
+    def __init__(self, server_id: str | None) -> None:
+        self.server_id = server_id
 
 
 def manager() -> SessionManager:
@@ -73,10 +81,11 @@ def varied(m: SessionManager) -> None:
     _, carol = m.join(s232.session_id, pending.token, "Edge", "carol")
     m.publish(carol, MediaOptions(True, False, False, False, None))
     s232.broadcasting = True
-    s232.media_server_id = "KMS-1"
+    s232.media = HostedOn("KMS-1")
     cams = m.create_session(SessionProperties(), ids_232=True)
     _, cam = m.join_ipcam(cams.session_id, "ipc_X", IpcamOptions("rtsp://cam"), "cam", True, "10.0.0.1")
     m.publish(cam, MediaOptions(True, True, True, True, "IPCAM"))
+    cams.media = HostedOn(None)
 
 
 def expected_211(m: SessionManager, with_stats: bool = False) -> bytes:
@@ -168,7 +177,7 @@ def _mutations(m: SessionManager) -> list[tuple[str, Callable[[], object]]]:
         ("leave", leave),
         ("recording stopped", lambda: setattr(busy, "recording", False)),
         ("broadcasting stopped", lambda: setattr(s232, "broadcasting", False)),
-        ("media node", lambda: setattr(cams, "media_server_id", "KMS-2")),
+        ("media node", lambda: setattr(cams.media, "server_id", "KMS-2")),
         ("location", lambda: setattr(bob, "location", "Madrid, Spain")),
         (
             "2.32 pending connection",
