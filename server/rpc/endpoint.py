@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.ratelog import FailureLog
 from server.rpc import protocol as p
-from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, close_transport
+from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, Transport, close_transport
 from server.rpc.service import SignalingService
+
+if TYPE_CHECKING:
+    from server.http.direct_ws import DirectChannel
 
 log = logging.getLogger(__name__)
 _refused_frames = FailureLog(log, "refused browser frames")
@@ -49,8 +53,15 @@ class RpcEndpoint:
         self.join_timeout = join_timeout
 
     async def serve(self, websocket: WebSocket) -> None:
+        """The ASGI path (``openvidu.rpc.direct-websocket=false``)."""
         await websocket.accept()
-        transport = StarletteTransport(websocket)
+        await self.run(websocket.receive, StarletteTransport(websocket))
+
+    async def serve_direct(self, channel: DirectChannel) -> None:
+        """The direct path: the websocket protocol itself is the channel (:mod:`server.http.direct_ws`)."""
+        await self.run(channel.receive, channel)
+
+    async def run(self, receive: Callable[[], Awaitable[Any]], transport: Transport) -> None:
         conn = self.registry.new()
         conn.transport = transport
         tasks: set[asyncio.Task[Any]] = set()
@@ -59,11 +70,11 @@ class RpcEndpoint:
         try:
             while True:
                 if conn.joined:
-                    message = await websocket.receive()
+                    message = await receive()
                 else:
                     try:
                         async with asyncio.timeout_at(join_deadline):
-                            message = await websocket.receive()
+                            message = await receive()
                     except TimeoutError:
                         if conn.joined:  # joined while this receive waited
                             continue
@@ -71,7 +82,7 @@ class RpcEndpoint:
                             join_deadline = loop.time() + self.join_timeout
                             continue
                         _join_timeouts.hit()
-                        await websocket.close(JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON)
+                        await transport.close(JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON)
                         break
                 if message["type"] == "websocket.disconnect":
                     break
@@ -127,7 +138,7 @@ class RpcEndpoint:
         conn.start_grace(lambda: self.service.spawn(self.service.network_disconnect(conn)))
 
     async def _connect(
-        self, conn: RpcConnection, transport: StarletteTransport, req: p.Request
+        self, conn: RpcConnection, transport: Transport, req: p.Request
     ) -> RpcConnection:
         """Kurento ``connect``: re-bind an existing JSON-RPC session to this socket."""
         wanted = req.rpc_session_id
@@ -153,7 +164,7 @@ class RpcEndpoint:
         await old.send(p.result_message(req.id, p.RECONNECTION_SUCCESSFUL, old.private_id))
         return old
 
-    def _socket_closed(self, conn: RpcConnection, transport: StarletteTransport) -> None:
+    def _socket_closed(self, conn: RpcConnection, transport: Transport) -> None:
         if conn.transport is not transport:
             return  # already re-bound elsewhere, or closed on purpose
         conn.transport = None

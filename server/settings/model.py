@@ -133,6 +133,7 @@ class Settings:
     openvidu_rpc_join_timeout: float = 30.0
     openvidu_rpc_max_frame_size: int = 1048576
     openvidu_rpc_websocket_compression: bool = False
+    openvidu_rpc_direct_websocket: bool = True
     openvidu_rpc_max_ice_candidates: int = 500
     openvidu_rpc_max_ice_candidate_size: int = 1024
     # TURN credentials (per-token coturn users)
@@ -568,6 +569,14 @@ PROPERTIES: tuple[PropertySpec, ...] = (
         "openvidu_rpc_websocket_compression",
         BoolKind(),
         "Offer permessage-deflate on websockets (about 50 KiB of zlib state per socket for small JSON frames).",
+        True,
+    ),
+    PropertySpec(
+        "openvidu.rpc.direct-websocket",
+        "openvidu_rpc_direct_websocket",
+        BoolKind(),
+        "Serve the /openvidu websocket straight from the websocket protocol, without the ASGI layers (less CPU "
+        "and memory per socket); false: through the Starlette app like every other route.",
         True,
     ),
     PropertySpec(
