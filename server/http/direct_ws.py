@@ -118,4 +118,3 @@ def direct_protocol(
         (DirectWebSocketProtocol,),
         {"paths": paths, "handler_of": staticmethod(handler_of)},
     )
-

@@ -137,9 +137,7 @@ class RpcEndpoint:
             return
         conn.start_grace(lambda: self.service.spawn(self.service.network_disconnect(conn)))
 
-    async def _connect(
-        self, conn: RpcConnection, transport: Transport, req: p.Request
-    ) -> RpcConnection:
+    async def _connect(self, conn: RpcConnection, transport: Transport, req: p.Request) -> RpcConnection:
         """Kurento ``connect``: re-bind an existing JSON-RPC session to this socket."""
         wanted = req.rpc_session_id
         if wanted is None:

@@ -75,7 +75,9 @@ def test_no_tls_session_tickets(server: ServerProcess) -> None:
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     host, port = "127.0.0.1", server.port
     with socket.create_connection((host, port), 5) as raw, context.wrap_socket(raw) as tls:
-        tls.sendall(b"GET /openvidu/api/config/openvidu-publicurl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        tls.sendall(
+            b"GET /openvidu/api/config/openvidu-publicurl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         while tls.recv(65536):
             pass  # tickets, when sent, arrive after the handshake, before or with the answer
         session = tls.session
