@@ -4,8 +4,9 @@ no middleware frames alive for the life of the socket, no request headers kept).
 
 Everything before the upgrade is unchanged: the same listener, TLS (and its plain-HTTP 400), uvicorn's h11
 protocol with ``server.max-connections`` and ``server.header-timeout``, the frame-size limit and compression
-setting of the websocket protocol (``ws_max_size``, ``ws_per_message_deflate``), its keepalive pings and its
-closing handshake. Upgrades to any other path go through the ASGI app as before.
+setting of the websocket protocol (``ws_max_size``, ``ws_per_message_deflate``) and its closing handshake. The
+one difference: no websocket-level keepalive pings on a direct socket (its handler checks liveness itself).
+Upgrades to any other path go through the ASGI app as before.
 
 The handler gets the protocol itself as its channel: ``receive()`` (the ASGI-style ``websocket.receive`` /
 ``websocket.disconnect`` messages of uvicorn's queue), ``send_text``, ``try_send_text`` (write now, without
@@ -73,7 +74,8 @@ class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
             return
         self.conn.send_response(response)
         self.transport.write(b"".join(self.conn.data_to_send()))
-        self.start_keepalive()
+        # No websocket-level keepalive (uvicorn's ping every 20 s, two timers per socket): the handler's own
+        # liveness check (the JSON-RPC ping watchdog, the join timeout) closes a silent socket.
         task = self.loop.create_task(self._run_direct(handler))
         task.add_done_callback(self.on_task_complete)
         self.tasks.add(task)
