@@ -66,24 +66,24 @@ class RpcEndpoint:
         conn.transport = transport
         tasks: set[asyncio.Task[Any]] = set()
         loop = asyncio.get_running_loop()
-        join_deadline = loop.time() + self.join_timeout
+        # One timer per socket for the join timeout (not one per message received before the join).
+        join_timer: asyncio.TimerHandle | None = None
+
+        def join_deadline_passed() -> None:
+            nonlocal join_timer
+            join_timer = None
+            if conn.joined or conn.transport is not transport:
+                return
+            if tasks:  # a request (joinRoom) is being handled: give it its time
+                join_timer = loop.call_later(self.join_timeout, join_deadline_passed)
+                return
+            _join_timeouts.hit()
+            self.service.spawn(close_transport(transport, JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON))
+
+        join_timer = loop.call_later(self.join_timeout, join_deadline_passed)
         try:
             while True:
-                if conn.joined:
-                    message = await receive()
-                else:
-                    try:
-                        async with asyncio.timeout_at(join_deadline):
-                            message = await receive()
-                    except TimeoutError:
-                        if conn.joined:  # joined while this receive waited
-                            continue
-                        if tasks:  # a request (joinRoom) is being handled: give it its time
-                            join_deadline = loop.time() + self.join_timeout
-                            continue
-                        _join_timeouts.hit()
-                        await transport.close(JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON)
-                        break
+                message = await receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -114,6 +114,8 @@ class RpcEndpoint:
         except Exception as exc:
             _loop_failures.hit(repr(exc)[:200])
         finally:
+            if join_timer is not None:
+                join_timer.cancel()
             self._socket_closed(conn, transport)
 
     async def _ping(self, conn: RpcConnection, req: p.Request) -> None:

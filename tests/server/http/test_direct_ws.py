@@ -45,8 +45,9 @@ async def test_ping_answered_and_bad_frames_refused(server: ServerProcess, path:
         assert json.loads(await asyncio.wait_for(ws.recv(), 5))["id"] == 8
 
 
-async def test_join_timeout_closes_the_socket_with_its_code() -> None:
-    with ServerProcess({"openvidu.rpc.join-timeout": 0.5}) as srv:
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "asgi"])
+async def test_join_timeout_closes_the_socket_with_its_code(direct: bool) -> None:
+    with ServerProcess({"openvidu.rpc.join-timeout": 0.5, "openvidu.rpc.direct-websocket": direct}) as srv:
         async with connect(wss(srv, "/openvidu"), ssl=insecure_ssl()) as ws:
             await asyncio.wait_for(ws.wait_closed(), 10)
             assert ws.close_code == 1008
