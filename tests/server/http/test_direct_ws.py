@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from server.http.direct_ws import Inbox
 from tests.rpc.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess
 
@@ -83,3 +84,17 @@ def test_no_tls_session_tickets(server: ServerProcess) -> None:
             pass  # tickets, when sent, arrive after the handshake, before or with the answer
         session = tls.session
         assert session is not None and not session.has_ticket
+
+
+async def test_inbox_keeps_order_and_wakes_its_reader() -> None:
+    inbox = Inbox()
+    assert inbox.empty()
+    reader = asyncio.ensure_future(inbox.get())
+    await asyncio.sleep(0)
+    assert not reader.done()
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await asyncio.wait_for(reader, 1) == 1
+    assert not inbox.empty()
+    assert await inbox.get() == 2
+    assert inbox.empty()
