@@ -44,8 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.rest import run_wrk, start_bare, stop  # noqa: E402
-from tests.rpc.rpc_client import RpcClient  # noqa: E402
 from tests.support.procs import MinikmsProcess, free_port  # noqa: E402
+from tests.support.rpc_client import RpcClient  # noqa: E402
 
 SECRET = "BenchSecret"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"OPENVIDUAPP:{SECRET}".encode()).decode()}

@@ -48,6 +48,9 @@ from tests.support.rpc_client import RpcClient
 from tests.support.server import ServerProcess, clean_environ
 
 PHASE_TIMEOUT = 600.0
+"""Seconds each phase may take, at least (``--phase-timeout``; by default it grows with the participants:
+``PHASE_SECONDS_PER_PARTICIPANT`` each, so that a 10,000 run on a loaded machine still finishes its bare run)."""
+PHASE_SECONDS_PER_PARTICIPANT = 0.15
 SETTLE_SECONDS = 2.0
 PINGS_PER_CLIENT = 3
 HEARTBEAT_SECONDS = 5.0  # openvidu-browser pings every 5 s; the server evicts sockets that stop
@@ -90,7 +93,9 @@ def raise_nofile() -> None:
 # ----- client worker (one process each) -------------------------------------------------------------------
 
 
-async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any) -> None:
+async def _worker(
+    url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any, phase_timeout: float
+) -> None:
     me = psutil.Process()
     clients: list[RpcClient] = []
     heartbeats: list[asyncio.Task[None]] = []
@@ -129,7 +134,7 @@ async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe
     pipe.send("ready")
     await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "join"
     cpu0, wall0 = me.cpu_times(), time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in pairs)), PHASE_TIMEOUT)
+    await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in pairs)), phase_timeout)
     cpu1, wall1 = me.cpu_times(), time.perf_counter()
     busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
     pipe.send({"latency": join_latency, "done": join_done, "errors": errors, "busy": busy})
@@ -147,7 +152,7 @@ async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe
                         rtts.append(time.perf_counter() - t0)
 
             cpu0, wall0 = me.cpu_times(), time.perf_counter()
-            await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), PHASE_TIMEOUT)
+            await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), phase_timeout)
             cpu1, wall1 = me.cpu_times(), time.perf_counter()
             busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
             pipe.send({"rtts": rtts, "busy": busy})
@@ -175,22 +180,31 @@ async def _worker(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe
             return
 
 
-def worker_main(url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any) -> None:
+def worker_main(
+    url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any, phase_timeout: float
+) -> None:
     raise_nofile()
-    asyncio.run(_worker(url, pairs, concurrency, pipe))
+    asyncio.run(_worker(url, pairs, concurrency, pipe, phase_timeout))
 
 
 class Clients:
     """The client processes; commands go to all, answers are gathered from all."""
 
-    def __init__(self, url: str, pairs: list[tuple[str, str]], workers: int, concurrency: int) -> None:
+    def __init__(
+        self, url: str, pairs: list[tuple[str, str]], workers: int, concurrency: int, phase_timeout: float
+    ) -> None:
+        self.phase_timeout = phase_timeout
         ctx = multiprocessing.get_context("spawn")
         self.pipes: list[multiprocessing.connection.Connection] = []
         self.procs: list[Any] = []
         per_worker = max(1, concurrency // workers)
         for w in range(workers):
             mine, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(url, pairs[w::workers], per_worker, theirs), daemon=True)
+            proc = ctx.Process(
+                target=worker_main,
+                args=(url, pairs[w::workers], per_worker, theirs, phase_timeout),
+                daemon=True,
+            )
             proc.start()
             self.pipes.append(mine)
             self.procs.append(proc)
@@ -204,7 +218,7 @@ class Clients:
     def gather(self, wait_for: str | None = None) -> list[Any]:
         answers = []
         for pipe in self.pipes:
-            if not pipe.poll(PHASE_TIMEOUT):
+            if not pipe.poll(self.phase_timeout + 60):
                 raise TimeoutError("a client process did not answer")
             answers.append(pipe.recv())
         return answers
@@ -239,7 +253,9 @@ def snapshot(folder: Path, name: str) -> Any:
 def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
     by_file = after.compare_to(before, "filename")
     total = sum(s.size_diff for s in by_file)
-    print(f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; by module:")
+    print(
+        f"[tracemalloc] Python allocations grew {total / 1024 / max(1, n):.1f} KB per participant; by module:"
+    )
     for stat in by_file[:top]:
         where = "/".join(Path(stat.traceback[0].filename).parts[-2:])
         print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}")
@@ -248,13 +264,15 @@ def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
     for stat in stats[:top]:
         frame = stat.traceback[0]
         where = "/".join(Path(frame.filename).parts[-2:])
-        print(f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}:{frame.lineno}")
+        print(
+            f"  {stat.size_diff / max(1, n):8.0f} B  {stat.count_diff / max(1, n):6.1f} blocks  {where}:{frame.lineno}"
+        )
 
 
 def join_phase(
     pid: int, url: str, pairs: list[tuple[str, str]], args: argparse.Namespace, traced: Path | None = None
 ) -> dict[str, Any]:
-    clients = Clients(url, pairs, args.workers, args.concurrency)
+    clients = Clients(url, pairs, args.workers, args.concurrency, args.phase_timeout)
     try:
         time.sleep(SETTLE_SECONDS)
         before = snapshot(traced, "before") if traced else None
@@ -341,7 +359,9 @@ class RootedServer(ServerProcess):
         env["PYTHONPATH"] = str(self.root)
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open while the process runs
         try:
-            self.proc = subprocess.Popen(self.command(), cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                self.command(), cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         finally:
             log.close()
         self.wait_until_ready(timeout)
@@ -436,10 +456,14 @@ def run_bare(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--per-session", type=int, default=10)
-    parser.add_argument("--concurrency", type=int, default=50, help="joins in flight, over all client processes")
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="joins in flight, over all client processes"
+    )
     parser.add_argument("--workers", type=int, default=4, help="client processes")
     parser.add_argument("--spread-seconds", type=float, default=2 * HEARTBEAT_SECONDS)
     parser.add_argument("--no-pings", dest="pings", action="store_false")
@@ -449,7 +473,12 @@ def main() -> None:
     parser.add_argument(
         "--tracemalloc", action="store_true", help="trace the server's Python allocations (slow; memory only)"
     )
+    parser.add_argument(
+        "--phase-timeout", type=float, default=None, help="seconds per phase (default: grows with N)"
+    )
     args = parser.parse_args()
+    if args.phase_timeout is None:
+        args.phase_timeout = max(PHASE_TIMEOUT, PHASE_SECONDS_PER_PARTICIPANT * args.participants)
     raise_nofile()
     print(
         f"signaling benchmark: {args.participants} participants, {args.per_session} per session, TLS, "

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -26,7 +27,7 @@ from server.api.pro import PRO
 from server.app import create_app
 from server.eventloop import loop_factory, tune_gc
 from server.http.limits import bounded_protocol, raise_descriptor_limit
-from server.http.tls import answer_plain_http_on_tls, tls_files
+from server.http.tls import answer_plain_http_on_tls, no_session_tickets, tls_files
 from server.parts import parts_of_app
 from server.recording.checks import check_recording_settings
 from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
@@ -202,11 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_header=False,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        ws="websockets-sansio" if _has_sansio_ws() else "auto",
+        ws=_websocket_protocol(settings, app),
         http=bounded_protocol(settings.server_max_connections, settings.server_header_timeout),
         ws_max_size=settings.openvidu_rpc_max_frame_size,
         ws_per_message_deflate=settings.openvidu_rpc_websocket_compression,
     )
+    if tls:
+        config.load()  # makes the SSL context (uvicorn would load on start; loading twice is not done)
+        no_session_tickets(config.ssl)
     parts = parts_of_app(app)
     server = GracefulServer(config, parts.get(RUNTIME))
     loop_name, new_loop = loop_factory(settings.server_event_loop, tls is not None)
@@ -293,6 +297,22 @@ def _loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+def _websocket_protocol(settings: Settings, app: Any) -> str | type[Any]:
+    """uvicorn's ``ws`` option: the sans-I/O protocol, with ``/openvidu`` served directly unless
+    ``openvidu.rpc.direct-websocket=false`` (:mod:`server.http.direct_ws`)."""
+    if not _has_sansio_ws():
+        return "auto"
+    if not settings.openvidu_rpc_direct_websocket:
+        return "websockets-sansio"
+    from server.http.direct_ws import direct_protocol
+
+    def handler() -> Any:
+        endpoint = getattr(app.state, "rpc_endpoint", None)
+        return None if endpoint is None else endpoint.serve_direct
+
+    return direct_protocol(frozenset({"/openvidu"}), handler)
 
 
 def _has_sansio_ws() -> bool:

@@ -114,3 +114,11 @@ def answer_plain_http_on_tls() -> None:
 
     on_handshake_complete.answers_plain_http = True  # type: ignore[attr-defined]
     protocol_class._on_handshake_complete = on_handshake_complete
+
+
+def no_session_tickets(context: ssl.SSLContext | None) -> None:
+    """Issue no TLS 1.3 session tickets: by default OpenSSL encrypts and writes two after every full handshake
+    (about a tenth of a join's CPU), for a resumption that browsers seldom use on a signaling socket opened once
+    per session (a reconnecting client does a full handshake instead)."""
+    if context is not None:
+        context.num_tickets = 0

@@ -29,7 +29,10 @@ MAX_PING_INTERVAL_MS = 60_000
 
 
 class Transport(Protocol):
-    """The websocket underneath (Starlette's, or a test double in unit tests)."""
+    """The websocket underneath (the direct channel, Starlette's, or a test double in unit tests).
+
+    It may also have ``try_send_text(data) -> bool``: send now without waiting when the socket takes it (not
+    paused by back-pressure), False when nothing was sent (the direct channel has it)."""
 
     async def send_text(self, data: str) -> None: ...
 
@@ -62,7 +65,7 @@ class RpcConnection:
         self.session_id: str | None = None
         self.connection_id: str | None = None
         self.closed = False
-        self._send_lock = asyncio.Lock()
+        self._send_lock: asyncio.Lock | None = None  # made on the first send that has to wait
         self._watchdog: Timer | None = None
         self._ping_interval: float | None = None
         self._last_ping = 0.0
@@ -84,8 +87,19 @@ class RpcConnection:
         transport = self.transport
         if transport is None or self.closed:
             return False
+        lock = self._send_lock
         try:
-            async with self._send_lock, asyncio.timeout(self.timings.send_timeout):
+            # Most sends: the socket is writable and nobody waits before us, so write at once (no lock, no timer).
+            try_send = getattr(transport, "try_send_text", None)
+            if try_send is not None and (lock is None or not lock.locked()) and try_send(text):
+                return True
+        except Exception as exc:
+            log.debug("send to %s failed: %s", self.private_id, exc)
+            return False
+        if lock is None:
+            lock = self._send_lock = asyncio.Lock()
+        try:
+            async with lock, asyncio.timeout(self.timings.send_timeout):
                 await transport.send_text(text)
         except Exception as exc:  # a dead socket: the receive loop will notice the close
             log.debug("send to %s failed: %s", self.private_id, exc)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.parts import PartKey, part
 from server.ratelog import FailureLog
 from server.rpc import protocol as p
-from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, close_transport
+from server.rpc.connections import PING_TIMEOUT_CLOSE_REASON, RpcConnection, Transport, close_transport
 from server.rpc.service import SignalingService
 
 RPC_ENDPOINT: PartKey[RpcEndpoint] = PartKey("rpc_endpoint")
+
+if TYPE_CHECKING:
+    from server.http.direct_ws import DirectChannel
 
 log = logging.getLogger(__name__)
 _refused_frames = FailureLog(log, "refused browser frames")
@@ -52,30 +56,37 @@ class RpcEndpoint:
         self.join_timeout = join_timeout
 
     async def serve(self, websocket: WebSocket) -> None:
+        """The ASGI path (``openvidu.rpc.direct-websocket=false``)."""
         await websocket.accept()
-        transport = StarletteTransport(websocket)
+        await self.run(websocket.receive, StarletteTransport(websocket))
+
+    async def serve_direct(self, channel: DirectChannel) -> None:
+        """The direct path: the websocket protocol itself is the channel (:mod:`server.http.direct_ws`)."""
+        await self.run(channel.receive, channel)
+
+    async def run(self, receive: Callable[[], Awaitable[Any]], transport: Transport) -> None:
         conn = self.registry.new()
         conn.transport = transport
         tasks: set[asyncio.Task[Any]] = set()
         loop = asyncio.get_running_loop()
-        join_deadline = loop.time() + self.join_timeout
+        # One timer per socket for the join timeout (not one per message received before the join).
+        join_timer: asyncio.TimerHandle | None = None
+
+        def join_deadline_passed() -> None:
+            nonlocal join_timer
+            join_timer = None
+            if conn.joined or conn.transport is not transport:
+                return
+            if tasks:  # a request (joinRoom) is being handled: give it its time
+                join_timer = loop.call_later(self.join_timeout, join_deadline_passed)
+                return
+            _join_timeouts.hit()
+            self.service.spawn(close_transport(transport, JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON))
+
+        join_timer = loop.call_later(self.join_timeout, join_deadline_passed)
         try:
             while True:
-                if conn.joined:
-                    message = await websocket.receive()
-                else:
-                    try:
-                        async with asyncio.timeout_at(join_deadline):
-                            message = await websocket.receive()
-                    except TimeoutError:
-                        if conn.joined:  # joined while this receive waited
-                            continue
-                        if tasks:  # a request (joinRoom) is being handled: give it its time
-                            join_deadline = loop.time() + self.join_timeout
-                            continue
-                        _join_timeouts.hit()
-                        await websocket.close(JOIN_TIMEOUT_CLOSE_CODE, JOIN_TIMEOUT_CLOSE_REASON)
-                        break
+                message = await receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -106,6 +117,8 @@ class RpcEndpoint:
         except Exception as exc:
             _loop_failures.hit(repr(exc)[:200])
         finally:
+            if join_timer is not None:
+                join_timer.cancel()
             self._socket_closed(conn, transport)
 
     async def _ping(self, conn: RpcConnection, req: p.Request) -> None:
@@ -129,9 +142,7 @@ class RpcEndpoint:
             return
         conn.start_grace(lambda: self.service.spawn(self.service.network_disconnect(conn)))
 
-    async def _connect(
-        self, conn: RpcConnection, transport: StarletteTransport, req: p.Request
-    ) -> RpcConnection:
+    async def _connect(self, conn: RpcConnection, transport: Transport, req: p.Request) -> RpcConnection:
         """Kurento ``connect``: re-bind an existing JSON-RPC session to this socket."""
         wanted = req.rpc_session_id
         if wanted is None:
@@ -156,7 +167,7 @@ class RpcEndpoint:
         await old.send(p.result_message(req.id, p.RECONNECTION_SUCCESSFUL, old.private_id))
         return old
 
-    def _socket_closed(self, conn: RpcConnection, transport: StarletteTransport) -> None:
+    def _socket_closed(self, conn: RpcConnection, transport: Transport) -> None:
         if conn.transport is not transport:
             return  # already re-bound elsewhere, or closed on purpose
         conn.transport = None

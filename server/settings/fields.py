@@ -119,6 +119,7 @@ class Settings:
     openvidu_rpc_join_timeout: float = 30.0
     openvidu_rpc_max_frame_size: int = 1048576
     openvidu_rpc_websocket_compression: bool = False
+    openvidu_rpc_direct_websocket: bool = True
     openvidu_rpc_max_ice_candidates: int = 500
     openvidu_rpc_max_ice_candidate_size: int = 1024
     # TURN credentials (per-token coturn users)

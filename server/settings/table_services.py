@@ -185,6 +185,14 @@ SERVICE_PROPERTIES: tuple[PropertySpec, ...] = (
         True,
     ),
     PropertySpec(
+        "openvidu.rpc.direct-websocket",
+        "openvidu_rpc_direct_websocket",
+        BoolKind(),
+        "Serve the /openvidu websocket straight from the websocket protocol, without the ASGI layers (less CPU "
+        "and memory per socket); false: through the Starlette app like every other route.",
+        True,
+    ),
+    PropertySpec(
         "openvidu.rpc.max-ice-candidates",
         "openvidu_rpc_max_ice_candidates",
         IntKind(1, 100000),

@@ -1,0 +1,100 @@
+"""The ``/openvidu`` websocket served directly by the websocket protocol (``openvidu.rpc.direct-websocket``) and
+through the ASGI app: the same answers on the wire either way, other websocket paths still refused by the app;
+and no TLS 1.3 session tickets on the listener."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+from collections.abc import Iterator
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from server.http.direct_ws import Inbox
+from tests.support.rpc_client import insecure_ssl
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["direct", "asgi"])
+def server(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    with ServerProcess({"openvidu.rpc.direct-websocket": request.param}) as srv:
+        yield srv
+
+
+def wss(server: ServerProcess, path: str) -> str:
+    return server.url.replace("https://", "wss://") + path
+
+
+@pytest.mark.parametrize("path", ["/openvidu", "/openvidu/", "/openvidu?sessionId=x&v=2"])
+async def test_ping_answered_and_bad_frames_refused(server: ServerProcess, path: str) -> None:
+    async with connect(wss(server, path), ssl=insecure_ssl()) as ws:
+        await ws.send('{"jsonrpc": "2.0", "id": 0, "method": "ping", "params": {"interval": 5000}}')
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "result": {"value": "pong"},
+        }
+        await ws.send("{not json")
+        await ws.send('{"jsonrpc": "2.0", "id": 7, "method": "ping", "params": {"interval": NaN}}')
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["id"] == 7 and answer["error"]["code"] == -32600
+        await ws.send(b'{"jsonrpc": "2.0", "id": 8, "method": "ping", "params": {}}')
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["id"] == 8
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "asgi"])
+async def test_join_timeout_closes_the_socket_with_its_code(direct: bool) -> None:
+    with ServerProcess({"openvidu.rpc.join-timeout": 0.5, "openvidu.rpc.direct-websocket": direct}) as srv:
+        async with connect(wss(srv, "/openvidu"), ssl=insecure_ssl()) as ws:
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            assert ws.close_code == 1008
+            assert ws.close_reason == "No joinRoom within openvidu.rpc.join-timeout"
+
+
+async def test_other_websocket_paths_are_refused(server: ServerProcess) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(wss(server, "/elsewhere"), ssl=insecure_ssl()):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_frame_over_the_size_limit_closes_1009() -> None:
+    with ServerProcess({"openvidu.rpc.max-frame-size": 2048}) as srv:
+        async with connect(wss(srv, "/openvidu"), ssl=insecure_ssl(), max_size=None) as ws:
+            await ws.send("x" * 4096)
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            assert ws.close_code == 1009
+
+
+def test_no_tls_session_tickets(server: ServerProcess) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    host, port = "127.0.0.1", server.port
+    with socket.create_connection((host, port), 5) as raw, context.wrap_socket(raw) as tls:
+        tls.sendall(
+            b"GET /openvidu/api/config/openvidu-publicurl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        while tls.recv(65536):
+            pass  # tickets, when sent, arrive after the handshake, before or with the answer
+        session = tls.session
+        assert session is not None and not session.has_ticket
+
+
+async def test_inbox_keeps_order_and_wakes_its_reader() -> None:
+    inbox = Inbox()
+    assert inbox.empty()
+    reader = asyncio.ensure_future(inbox.get())
+    await asyncio.sleep(0)
+    assert not reader.done()
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await asyncio.wait_for(reader, 1) == 1
+    assert not inbox.empty()
+    assert await inbox.get() == 2
+    assert inbox.empty()
