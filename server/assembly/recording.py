@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,6 +21,7 @@ from server.api232.broadcast import BROADCASTS
 from server.core.enums import EndReason, OutputMode
 from server.core.participants import RECORDER_CONNECTION_ID
 from server.core.sessions import Session
+from server.media.hosting import SessionMedias
 from server.media.servers import MediaServers
 from server.parts import parts_of_app
 from server.recording.broadcast import BroadcastManager
@@ -49,7 +49,7 @@ class _Component:
         manager: RecordingManager,
         composed: ComposedRecorders,
         settings: Settings,
-        media: Any,
+        media: MediaServers,
         broadcasts: BroadcastManager,
     ) -> None:
         self.broadcasts = broadcasts
@@ -59,7 +59,7 @@ class _Component:
         self.media = media
 
     async def start(self) -> None:
-        if self.settings.openvidu_recording and isinstance(self.media, MediaServers):
+        if self.settings.openvidu_recording:
             folder = Path(self.settings.openvidu_recording_path).expanduser()
             for choice in self.media.choices():
                 if choice.connection.connected:
@@ -93,7 +93,7 @@ def build_recording(runtime: Runtime, notifier: Notifier) -> RecordingParts:
 
     def factory(recording: Recording, session: Session) -> Recorder:
         folder = manager.store.folder_of(recording.id)
-        media: Any = session.media
+        media = SessionMedias.of(session)
         if recording.output_mode is OutputMode.INDIVIDUAL:
             return IndividualRecorder(recording, media, folder, timeout)
         if not recording.properties.has_video:

@@ -24,15 +24,15 @@ from server.media.endpoint import Candidate, MediaEndpoint, release_quietly
 from server.media.errors import MediaError as MediaError
 from server.media.picker import MediaServerChoice, MediaServerPicker
 from server.media.publisher import FilterElement as FilterElement
+from server.media.publisher import FilterEvents, create_filter
 from server.media.publisher import PublisherMedia as PublisherMedia
-from server.media.publisher import create_filter
 from server.media.timeouts import MediaTimeouts as MediaTimeouts
 
 log = logging.getLogger(__name__)
 
 
-class MediaListener(Protocol):
-    """Where media events go (the signaling layer turns them into notifications)."""
+class MediaListener(FilterEvents, Protocol):
+    """Where media events go (the signaling layer turns them into notifications); filter events included."""
 
     def ice_candidate(
         self, recipient_id: str, sender_id: str, endpoint_name: str, candidate: Candidate
@@ -43,16 +43,6 @@ class MediaListener(Protocol):
     ) -> None:
         """``recipient_ids`` None means everyone in the session (pipeline errors)."""
         ...
-
-    def filter_event(
-        self,
-        recipient_ids: list[str],
-        publisher_id: str,
-        stream_id: str,
-        filter_type: str,
-        event_type: str,
-        data: str,
-    ) -> None: ...
 
 
 class MediaSession(Stamped):

@@ -53,9 +53,9 @@ def profile_for(source: StreamSource, want_audio: bool, want_video: bool) -> tup
 class _Media:
     """The session's pipeline, as Kurento objects."""
 
-    def __init__(self, media: Any) -> None:
-        pipeline = media.pipeline if isinstance(media, MediaSession) else None
-        if pipeline is None:
+    def __init__(self, media: MediaSession | None) -> None:
+        pipeline = media.pipeline if media is not None else None
+        if media is None or pipeline is None:
             raise RecorderError("the session has no media pipeline")
         self.session_media: MediaSession = media
         self.pipeline: MediaPipeline = pipeline
@@ -125,7 +125,9 @@ def _file_size(path: Path) -> int:
 class IndividualRecorder:
     """One RecorderEndpoint per published stream, ``<streamId>.webm``; zipped with ``<name>.json`` at the end."""
 
-    def __init__(self, recording: Recording, media: Any, folder: Path, event_timeout: float) -> None:
+    def __init__(
+        self, recording: Recording, media: MediaSession | None, folder: Path, event_timeout: float
+    ) -> None:
         self.recording = recording
         self.media = _Media(media)
         self.folder = folder
@@ -226,7 +228,9 @@ class IndividualRecorder:
 class AudioCompositeRecorder:
     """COMPOSED audio-only: a Composite, a HubPort per publisher, one HubPort into a WEBM_AUDIO_ONLY recorder."""
 
-    def __init__(self, recording: Recording, media: Any, folder: Path, event_timeout: float) -> None:
+    def __init__(
+        self, recording: Recording, media: MediaSession | None, folder: Path, event_timeout: float
+    ) -> None:
         self.recording = recording
         self.media = _Media(media)
         self.folder = folder

@@ -29,10 +29,12 @@ MAX_PING_INTERVAL_MS = 60_000
 
 
 class Transport(Protocol):
-    """The websocket underneath (the direct channel, Starlette's, or a test double in unit tests).
+    """The websocket underneath (the direct channel, Starlette's, or a test double in unit tests)."""
 
-    It may also have ``try_send_text(data) -> bool``: send now without waiting when the socket takes it (not
-    paused by back-pressure), False when nothing was sent (the direct channel has it)."""
+    def try_send_text(self, data: str) -> bool:
+        """Send now, without waiting, when the socket takes it (not paused by back-pressure); False when nothing
+        was sent (then ``send_text`` is awaited). A transport that cannot tell always answers False."""
+        ...
 
     async def send_text(self, data: str) -> None: ...
 
@@ -90,8 +92,7 @@ class RpcConnection:
         lock = self._send_lock
         try:
             # Most sends: the socket is writable and nobody waits before us, so write at once (no lock, no timer).
-            try_send = getattr(transport, "try_send_text", None)
-            if try_send is not None and (lock is None or not lock.locked()) and try_send(text):
+            if (lock is None or not lock.locked()) and transport.try_send_text(text):
                 return True
         except Exception as exc:
             log.debug("send to %s failed: %s", self.private_id, exc)

@@ -40,6 +40,9 @@ class StarletteTransport:
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
 
+    def try_send_text(self, data: str) -> bool:
+        return False  # Starlette's websocket only sends by awaiting
+
     async def send_text(self, data: str) -> None:
         await self.websocket.send_text(data)
 

@@ -121,10 +121,8 @@ class RoomHandlers(PublishingHandlers):
         reason: EndReason,
         moderator: tuple[RpcConnection, p.Request] | None = None,
     ) -> None:
-        """participantLeft to the others, the moderator's answer, participantEvicted to everyone, close its socket.
+        """Release the participant's media, then the notices and the socket's close (``Peers.participant_evicted``).
 
-        The hidden RECORDER is evicted silently: nobody, itself included, gets participantLeft or
-        participantEvicted about it (SessionEventsHandler.onParticipantLeft/onForceDisconnect).
         The caller then removes the participant from the manager's bookkeeping (or the manager does).
         """
         await self.medias.release_participant(session, participant)

@@ -8,7 +8,7 @@ from typing import Any
 
 from server.core.sessions import Session
 from server.media.endpoint import MediaEndpoint
-from server.media.session import MediaSession
+from server.media.hosting import SessionMedias
 
 
 async def _endpoint_stats(
@@ -31,8 +31,8 @@ def webrtc_stats_source(sessions: Callable[[], Iterable[Session]], timeout: floa
     async def collect() -> list[dict[str, Any]]:
         calls = []
         for session in sessions():
-            media = session.media
-            if not isinstance(media, MediaSession):
+            media = SessionMedias.of(session)
+            if media is None:
                 continue
             for name, endpoint in media.endpoints():
                 calls.append(_endpoint_stats(session, name, endpoint, timeout))

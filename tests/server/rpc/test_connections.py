@@ -21,6 +21,9 @@ class RecordingTransport:
         self.stall = stall
         self.closed: tuple[int, str | None] | None = None
 
+    def try_send_text(self, data: str) -> bool:
+        return False  # every send awaits send_text (the lock and the send timeout)
+
     async def send_text(self, data: str) -> None:
         if self.stall:
             await asyncio.sleep(10)

@@ -39,6 +39,10 @@ class MemoryTransport:
         self.sent: list[dict[str, Any]] = []
         self.closed: tuple[int, str | None] | None = None
 
+    def try_send_text(self, data: str) -> bool:
+        self.sent.append(json.loads(data))  # always writable, as the direct channel mostly is
+        return True
+
     async def send_text(self, data: str) -> None:
         self.sent.append(json.loads(data))
 
