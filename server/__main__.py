@@ -31,6 +31,7 @@ from server.http.tls import answer_plain_http_on_tls, no_session_tickets, tls_fi
 from server.parts import parts_of_app
 from server.recording.checks import check_recording_settings
 from server.reexec import LISTEN_FD_ENV, ROLLBACK_ENV, keep_for_exec, reexec
+from server.rpc.endpoint import RPC_ENDPOINT
 from server.rpc.shutdown import GracefulServer
 from server.runtime import RUNTIME
 from server.settings import Settings, SettingsError, load_settings
@@ -203,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_header=False,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        ws=_websocket_protocol(settings, app),
+        ws=websocket_protocol(settings, app),
         http=bounded_protocol(settings.server_max_connections, settings.server_header_timeout),
         ws_max_size=settings.openvidu_rpc_max_frame_size,
         ws_per_message_deflate=settings.openvidu_rpc_websocket_compression,
@@ -299,7 +300,7 @@ def _loopback(address: str) -> bool:
         return False
 
 
-def _websocket_protocol(settings: Settings, app: Any) -> str | type[Any]:
+def websocket_protocol(settings: Settings, app: Any) -> str | type[Any]:
     """uvicorn's ``ws`` option: the sans-I/O protocol, with ``/openvidu`` served directly unless
     ``openvidu.rpc.direct-websocket=false`` (:mod:`server.http.direct_ws`)."""
     if not _has_sansio_ws():
@@ -309,7 +310,7 @@ def _websocket_protocol(settings: Settings, app: Any) -> str | type[Any]:
     from server.http.direct_ws import direct_protocol
 
     def handler() -> Any:
-        endpoint = getattr(app.state, "rpc_endpoint", None)
+        endpoint = parts_of_app(app).find(RPC_ENDPOINT)
         return None if endpoint is None else endpoint.serve_direct
 
     return direct_protocol(frozenset({"/openvidu"}), handler)

@@ -35,3 +35,22 @@ def test_the_assembled_app_has_its_runtime_and_pro_state() -> None:
     runtime = parts.get(RUNTIME)
     assert isinstance(runtime, Runtime)
     assert parts.get(PRO).runtime is runtime
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_the_websocket_protocol_finds_the_assembled_endpoint(direct: bool) -> None:
+    """``/openvidu`` is served by the direct path only if its handler is found among the assembled parts (it
+    once looked on ``app.state`` after the parts moved, and every socket silently took the ASGI path)."""
+    from server.__main__ import websocket_protocol
+    from server.rpc.endpoint import RPC_ENDPOINT
+
+    settings = Settings(kms_uris=(), openvidu_rpc_direct_websocket=direct)
+    app = create_app(settings)
+    protocol = websocket_protocol(settings, app)
+    if not direct:
+        assert protocol == "websockets-sansio"
+        return
+    assert not isinstance(protocol, str)
+    handler = protocol.handler_of()
+    endpoint = parts_of_app(app).get(RPC_ENDPOINT)
+    assert handler is not None and handler == endpoint.serve_direct
