@@ -14,10 +14,11 @@ processes (each raises its descriptor limit and reports its own CPU use, so one 
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
 
 Usage: python benchmarks/signaling.py [--participants 1000] [--workers 4] [--concurrency 50] [--ceiling]
-       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc]
+       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc] [--gc-log]
 ``--server-root`` runs the server from another checkout (a before/after pair with the same benchmark);
 ``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``); ``--tracemalloc``
-prints where the server's Python allocations per participant go (latency and CPU figures are then meaningless).
+prints where the server's Python allocations per participant go (latency and CPU figures are then meaningless);
+``--gc-log`` times every garbage collection of the server (benchmarks/gc_probe.py) and prints them by generation.
 Everything runs on 127.0.0.1; every phase is bounded in time. Figures are printed, nothing is asserted.
 """
 
@@ -43,8 +44,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.lean_client import LeanClient
 from tests.support.procs import LOOPBACK, MinikmsProcess, free_port, wait_port
-from tests.support.rpc_client import RpcClient
+from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess, clean_environ
 
 PHASE_TIMEOUT = 600.0
@@ -56,6 +58,7 @@ PINGS_PER_CLIENT = 3
 HEARTBEAT_SECONDS = 5.0  # openvidu-browser pings every 5 s; the server evicts sockets that stop
 JOIN_RESPONSE_BYTES = 300  # a joinRoom answer in a session being filled (measured: 250-400 bytes)
 CLOSE_CONCURRENCY = 200
+LAG_PROBE_SECONDS = 0.01
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -97,13 +100,14 @@ async def _worker(
     url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any, phase_timeout: float
 ) -> None:
     me = psutil.Process()
-    clients: list[RpcClient] = []
+    clients: list[LeanClient] = []
+    ctx = insecure_ssl() if url.startswith("wss:") else None
     heartbeats: list[asyncio.Task[None]] = []
     state: dict[str, Any] = {"spread": None}
     errors: list[str] = []
     limits = asyncio.Semaphore(concurrency)
 
-    async def heartbeat(client: RpcClient) -> None:
+    async def heartbeat(client: LeanClient) -> None:
         await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))
         while not client.closed.is_set():
             t0 = time.perf_counter()
@@ -116,11 +120,26 @@ async def _worker(
 
     join_latency: list[float] = []
     join_done: list[float] = []
+    lags: list[float] = []
+
+    async def lag_monitor() -> None:
+        """How late this client process's own loop wakes up (a late client would inflate the latencies)."""
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(LAG_PROBE_SECONDS)
+            lags.append(time.perf_counter() - t0 - LAG_PROBE_SECONDS)
+
+    def lag_report() -> float:
+        worst = percentile(lags, 99)
+        lags.clear()
+        return worst
+
+    monitor = asyncio.create_task(lag_monitor())
 
     async def join(sid: str, token: str) -> None:
         async with limits:
             try:
-                client = await RpcClient(url).open()
+                client = await LeanClient(url, ctx).open()
                 clients.append(client)
                 await client.ping()
                 heartbeats.append(asyncio.create_task(heartbeat(client)))
@@ -137,40 +156,45 @@ async def _worker(
     await asyncio.wait_for(asyncio.gather(*(join(s, t) for s, t in pairs)), phase_timeout)
     cpu1, wall1 = me.cpu_times(), time.perf_counter()
     busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
-    pipe.send({"latency": join_latency, "done": join_done, "errors": errors, "busy": busy})
+    pipe.send(
+        {"latency": join_latency, "done": join_done, "errors": errors, "busy": busy, "lag": lag_report()}
+    )
 
     while True:
         command = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
         if command == "burst":
             rtts: list[float] = []
 
-            async def pings(client: RpcClient, rtts: list[float] = rtts) -> None:
+            async def pings(client: LeanClient, rtts: list[float] = rtts) -> None:
                 for _ in range(PINGS_PER_CLIENT):
                     t0 = time.perf_counter()
                     with contextlib.suppress(Exception):
                         await client.ping(interval=None)
                         rtts.append(time.perf_counter() - t0)
 
+            lag_report()
             cpu0, wall0 = me.cpu_times(), time.perf_counter()
             await asyncio.wait_for(asyncio.gather(*(pings(c) for c in clients)), phase_timeout)
             cpu1, wall1 = me.cpu_times(), time.perf_counter()
             busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
-            pipe.send({"rtts": rtts, "busy": busy})
+            pipe.send({"rtts": rtts, "busy": busy, "lag": lag_report()})
         elif isinstance(command, tuple) and command[0] == "spread":
             spread: list[float] = []
+            lag_report()
             cpu0, wall0 = me.cpu_times(), time.perf_counter()
             state["spread"] = spread
             await asyncio.sleep(float(command[1]))
             state["spread"] = None
             cpu1, wall1 = me.cpu_times(), time.perf_counter()
             busy = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1e-9, wall1 - wall0)
-            pipe.send({"rtts": spread, "busy": busy})
+            pipe.send({"rtts": spread, "busy": busy, "lag": lag_report()})
         else:  # "close"
+            monitor.cancel()
             for task in heartbeats:
                 task.cancel()
             closing = asyncio.Semaphore(CLOSE_CONCURRENCY)
 
-            async def close(client: RpcClient, closing: asyncio.Semaphore = closing) -> None:
+            async def close(client: LeanClient, closing: asyncio.Semaphore = closing) -> None:
                 async with closing:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(client.close(), 10)
@@ -184,7 +208,14 @@ def worker_main(
     url: str, pairs: list[tuple[str, str]], concurrency: int, pipe: Any, phase_timeout: float
 ) -> None:
     raise_nofile()
-    asyncio.run(_worker(url, pairs, concurrency, pipe, phase_timeout))
+    import gc
+
+    gc.freeze()  # the client's own collections would add to the latencies it measures
+    gc.set_threshold(50_000, 50, 100)
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_worker(url, pairs, concurrency, pipe, phase_timeout))
 
 
 class Clients:
@@ -270,16 +301,25 @@ def print_memory(before: Any, after: Any, n: int, top: int = 25) -> None:
 
 
 def join_phase(
-    pid: int, url: str, pairs: list[tuple[str, str]], args: argparse.Namespace, traced: Path | None = None
+    pid: int,
+    url: str,
+    pairs: list[tuple[str, str]],
+    args: argparse.Namespace,
+    traced: Path | None = None,
+    gc_log: Path | None = None,
 ) -> dict[str, Any]:
     clients = Clients(url, pairs, args.workers, args.concurrency, args.phase_timeout)
     try:
         time.sleep(SETTLE_SECONDS)
         before = snapshot(traced, "before") if traced else None
         base_rss = rss_kb(pid)
+        marks = [collections_so_far(gc_log)]
+        sys0 = psutil.Process(pid).cpu_times().system
         cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
         answers = clients.command("join")
         cpu_join, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
+        system_share = (psutil.Process(pid).cpu_times().system - sys0) / max(1e-9, cpu_join)
+        marks.append(collections_so_far(gc_log))
         time.sleep(SETTLE_SECONDS)
         joined_rss = rss_kb(pid)
         if traced:
@@ -295,7 +335,9 @@ def join_phase(
             "wall": wall,
             "cpu_per_join": cpu_join / max(1, len(latency)),
             "server_busy": cpu_join / wall,
+            "system_share": system_share,
             "client_busy": [a["busy"] for a in answers],
+            "client_lag": max(a["lag"] for a in answers),
             "rss_per": (joined_rss - base_rss) / max(1, len(latency)),
             "rss": joined_rss,
         }
@@ -305,11 +347,16 @@ def join_phase(
             out["burst"] = [x for a in burst for x in a["rtts"]]
             out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
             out["burst_client_busy"] = [a["busy"] for a in burst]
+            out["burst_client_lag"] = max(a["lag"] for a in burst)
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
             out["spread"] = [x for a in spread for x in a["rtts"]]
             out["spread_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["spread"]))
             out["spread_client_busy"] = [a["busy"] for a in spread]
+            out["spread_client_lag"] = max(a["lag"] for a in spread)
+        marks.append(collections_so_far(gc_log))
+        if gc_log:
+            out["gc"] = {"joining": (marks[0], marks[1]), "pinging": (marks[1], marks[-1])}
         clients.command("close")
         return out
     finally:
@@ -329,20 +376,22 @@ def print_join(label: str, r: dict[str, Any]) -> None:
         rates.append(f"{i + bucket}: {bucket / span:.0f}/s" if span > 0 else f"{i + bucket}: -")
     print(f"[{label}] joins/s as the server fills up: " + ", ".join(rates))
     print(
-        f"[{label}] server CPU {r['cpu_per_join'] * 1000:.2f} ms per join (server busy {r['server_busy']:.0%} of a "
-        f"core); client processes busy {', '.join(f'{b:.0%}' for b in r['client_busy'])} of a core each"
+        f"[{label}] server CPU {r['cpu_per_join'] * 1000:.2f} ms per join ({r['system_share']:.0%} of it in the "
+        f"kernel; server busy {r['server_busy']:.0%} of a core); client processes busy "
+        f"{', '.join(f'{b:.0%}' for b in r['client_busy'])} of a core each, their loops late by "
+        f"{r['client_lag'] * 1000:.1f} ms p99"
     )
     print(f"[{label}] server RSS {r['rss'] / 1024:.1f} MB joined -> {r['rss_per']:.1f} KB per participant")
     if "burst" in r:
         print(
             f"[{label}] ping, all at once ({PINGS_PER_CLIENT} per client): {fmt_ms(r['burst'])}; "
             f"{r['burst_cpu'] * 1000:.3f} ms server CPU per ping; clients busy "
-            f"{', '.join(f'{b:.0%}' for b in r['burst_client_busy'])}"
+            f"{', '.join(f'{b:.0%}' for b in r['burst_client_busy'])}, late by {r['burst_client_lag'] * 1000:.1f} ms p99"
         )
         print(
             f"[{label}] ping, spread over the {HEARTBEAT_SECONDS:.0f} s interval: {fmt_ms(r['spread'])}; "
             f"{r['spread_cpu'] * 1000:.3f} ms server CPU per ping; clients busy "
-            f"{', '.join(f'{b:.0%}' for b in r['spread_client_busy'])}"
+            f"{', '.join(f'{b:.0%}' for b in r['spread_client_busy'])}, late by {r['spread_client_lag'] * 1000:.1f} ms p99"
         )
 
 
@@ -366,6 +415,43 @@ class RootedServer(ServerProcess):
             log.close()
         self.wait_until_ready(timeout)
         return self
+
+
+class GcLoggedServer(ServerProcess):
+    """The server with every garbage collection timed (benchmarks/gc_probe.py), one line each in ``path``."""
+
+    def __init__(self, path: Path, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.path = path
+
+    def command(self) -> list[str]:
+        probe = Path(__file__).resolve().parent / "gc_probe.py"
+        return [sys.executable, str(probe), str(self.path), *super().command()[3:]]
+
+
+def collections_so_far(path: Path | None) -> int:
+    return len(path.read_text().splitlines()) if path and path.exists() else 0
+
+
+def print_gc(path: Path, phases: dict[str, tuple[int, int]]) -> None:
+    """Collections by generation in each phase: how many, the longest pause, the total, the objects examined
+    in the longest older-generation one (frozen objects are never examined)."""
+    lines = path.read_text().splitlines()
+    for phase, (first, last) in phases.items():
+        pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        tracked = 0
+        for line in lines[first:last]:
+            generation, pause, _, old, *_ = [*line.split(), "0"]
+            pauses[int(generation)].append(float(pause))
+            tracked = max(tracked, int(old))
+        print(
+            f"[ours] garbage collections {phase}: "
+            + "; ".join(
+                f"generation {g}: {len(p)}, longest {max(p, default=0):.1f} ms, total {sum(p):.0f} ms"
+                for g, p in pauses.items()
+            )
+            + f"; at most {tracked} objects in the oldest generation"
+        )
 
 
 class TracedServer(ServerProcess):
@@ -417,8 +503,11 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     with MinikmsProcess() as kms:
         flags["kms.uris"] = [kms.uri]
         traced = Path(tempfile.mkdtemp(prefix="tracemalloc-")) if args.tracemalloc else None
+        gc_log = Path(tempfile.mkdtemp(prefix="gc-log-")) / "collections" if args.gc_log else None
         if traced:
             server: ServerProcess = TracedServer(traced, flags)
+        elif gc_log:
+            server = GcLoggedServer(gc_log, flags)
         elif args.server_root:
             server = RootedServer(args.server_root, flags)
         else:
@@ -427,9 +516,11 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
             assert server.proc is not None
             url = server.url.replace("https://", "wss://").replace("http://", "ws://") + "/openvidu"
             pairs = make_tokens(server, sessions, args.participants)
-            result = join_phase(server.proc.pid, url, pairs, args, traced)
+            result = join_phase(server.proc.pid, url, pairs, args, traced, gc_log)
             result["log_tail"] = server.log_text()[-600:]
-            return result
+        if gc_log:
+            print_gc(gc_log, result["gc"])
+        return result
 
 
 def run_bare(args: argparse.Namespace) -> dict[str, Any]:
@@ -473,6 +564,7 @@ def main() -> None:
     parser.add_argument(
         "--tracemalloc", action="store_true", help="trace the server's Python allocations (slow; memory only)"
     )
+    parser.add_argument("--gc-log", action="store_true", help="time the server's garbage collections")
     parser.add_argument(
         "--phase-timeout", type=float, default=None, help="seconds per phase (default: grows with N)"
     )

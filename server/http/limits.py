@@ -66,6 +66,8 @@ class BoundedH11Protocol(H11Protocol):
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self.cycle is None and not self.served and self._upgrade_at_once(data):
+            return
         super().data_received(data)
         if self.transport.is_closing() or self.transport.get_protocol() is not self:
             self._cancel_header_timer()  # closed, or upgraded to a websocket
@@ -77,6 +79,28 @@ class BoundedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
         super().connection_lost(exc)
+
+    def _upgrade_at_once(self, data: bytes) -> bool:
+        """A connection whose first read is one whole websocket upgrade request goes to the websocket protocol
+        as is: it parses and checks the request itself, so h11 parsing it first (and uvicorn re-encoding it)
+        was done twice. Anything else (a partial request, a pipelined one, plain HTTP) goes through h11."""
+        if (
+            self.ws_protocol_class is None
+            or self.conn.their_state is not h11.IDLE
+            or self.conn.trailing_data[0]
+        ):
+            return False
+        if not is_whole_websocket_upgrade(data):
+            return False
+        self._cancel_header_timer()
+        self.connections.discard(self)
+        protocol = self.ws_protocol_class(  # type: ignore[call-arg]
+            config=self.config, server_state=self.server_state, app_state=self.app_state
+        )
+        protocol.connection_made(self.transport)
+        self.transport.set_protocol(protocol)
+        protocol.data_received(data)
+        return True
 
     def _arm_header_timer(self) -> None:
         if self._header_timer is None:
@@ -94,6 +118,26 @@ class BoundedH11Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE and (self.cycle is None or self.cycle.response_complete):
             _slow.hit()
             self.transport.close()
+
+
+def is_whole_websocket_upgrade(data: bytes) -> bool:
+    """``data`` is one complete ``GET`` request, nothing after its headers, asking to upgrade to a websocket
+    (``Upgrade: websocket`` and ``upgrade`` among the ``Connection`` tokens, as uvicorn checks). Only a routing
+    decision: the websocket protocol validates the request."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or end + 4 != len(data) or not data.startswith(b"GET "):
+        return False
+    upgrade = connection = False
+    for line in data[:end].split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon:
+            return False
+        name = name.lower()
+        if name == b"upgrade":
+            upgrade = value.strip().lower() == b"websocket"
+        elif name == b"connection":
+            connection = any(token.strip() == b"upgrade" for token in value.lower().split(b","))
+    return upgrade and connection
 
 
 def bounded_protocol(max_connections: int, header_timeout: float) -> type[BoundedH11Protocol]:

@@ -42,8 +42,10 @@ def insecure_ssl() -> ssl.SSLContext:
 
 
 class RpcClient:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keep_frames: bool = True) -> None:
+        """``keep_frames=False`` (the benchmark): notifications and raw frames are not kept."""
         self.url = url
+        self.keep_frames = keep_frames
         self.ws: ClientConnection | None = None
         self.ids = itertools.count(0)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -66,12 +68,13 @@ class RpcClient:
         try:
             async for frame in ws:
                 msg = json.loads(frame)
-                self.raw.append(msg)
+                if self.keep_frames:
+                    self.raw.append(msg)
                 if "id" in msg and ("result" in msg or "error" in msg):
                     fut = self.pending.pop(msg["id"], None)
                     if fut is not None and not fut.done():
                         fut.set_result(msg)
-                elif "method" in msg:
+                elif "method" in msg and self.keep_frames:
                     self.notifications.append(msg)
                     self._changed.set()
         except ConnectionClosed:
