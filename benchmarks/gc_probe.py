@@ -1,7 +1,8 @@
 """Run ``openvidu-server`` with every garbage collection timed (used by ``signaling.py --gc-log``).
 
 usage: python benchmarks/gc_probe.py FILE [server flags ...]
-Each collection appends one line to FILE: the generation, the pause in milliseconds, the objects collected.
+Each collection appends one line to FILE: the generation, the pause in milliseconds, the objects collected, the
+objects it examined (those of its generation and the younger ones, counted before it starts).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from typing import Any
 def main() -> None:
     out = open(sys.argv[1], "a", buffering=1)  # noqa: SIM115 - open for the life of the process
     started = [0.0]
+    examined = [0]
 
     def timed(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
+            examined[0] = sum(len(gc.get_objects(g)) for g in range(info["generation"] + 1))
             started[0] = time.perf_counter()
             return
         pause = (time.perf_counter() - started[0]) * 1000
-        tracked = len(gc.get_objects(2)) if info["generation"] >= 1 else 0
-        out.write(f"{info['generation']} {pause:.2f} {info['collected']} {tracked} {gc.get_freeze_count()}\n")
+        out.write(f"{info['generation']} {pause:.2f} {info['collected']} {examined[0]}\n")
 
     gc.callbacks.append(timed)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

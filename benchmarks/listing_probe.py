@@ -37,6 +37,10 @@ def main() -> None:
         from server.api.listing import Listing
     except ImportError:
         Listing = None
+    try:
+        from server.collector import GC_THRESHOLDS
+    except ImportError:  # a checkout from before server.collector
+        GC_THRESHOLDS = (50_000, 20, 100)
 
     for n in (int(a) for a in sys.argv[2:]):
         manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", "s"), EventBus())
@@ -57,8 +61,8 @@ def main() -> None:
                 manager.new_connection(sid, OpenViduRole.PUBLISHER, "pending", None)
 
         gc.collect()
-        gc.freeze()  # as the server does after start-up (server.eventloop.tune_gc), with its thresholds
-        gc.set_threshold(50_000, 20, 100)
+        gc.freeze()  # as the server does after start-up (server.collector), with its thresholds
+        gc.set_threshold(*GC_THRESHOLDS)
         if Listing is not None:
             listing = Listing(serialize.session_bytes)
 

@@ -25,7 +25,8 @@ import uvicorn
 
 from server.api.pro import PRO
 from server.app import create_app
-from server.eventloop import loop_factory, tune_gc
+from server.collector import CollectorPolicy
+from server.eventloop import loop_factory
 from server.http.limits import bounded_protocol, raise_descriptor_limit
 from server.http.tls import answer_plain_http_on_tls, no_session_tickets, tls_files
 from server.parts import parts_of_app
@@ -255,19 +256,22 @@ STARTED_POLL_SECONDS = 0.05
 
 
 async def _serve(server: GracefulServer, sock: socket.socket) -> None:
-    """Serve; once started, tune the garbage collector (objects of start-up are frozen out of collections)."""
+    """Serve; once started, run the garbage collector by the server's policy (:mod:`server.collector`)."""
+    collector = CollectorPolicy()
 
     async def when_started() -> None:
         while not server.started and not server.should_exit:
             await asyncio.sleep(STARTED_POLL_SECONDS)
         if server.started:
-            tune_gc()
+            collector.install()
+            collector.start_watch()
 
     tuning = asyncio.create_task(when_started())
     try:
         await server.serve(sockets=[sock])
     finally:
         tuning.cancel()
+        collector.uninstall()
 
 
 def announce(settings: Settings, notes: list[str]) -> None:
