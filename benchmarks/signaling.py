@@ -348,15 +348,17 @@ def join_phase(
             out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
             out["burst_client_busy"] = [a["busy"] for a in burst]
             out["burst_client_lag"] = max(a["lag"] for a in burst)
+            marks.append(collections_so_far(gc_log))
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
             out["spread"] = [x for a in spread for x in a["rtts"]]
             out["spread_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["spread"]))
             out["spread_client_busy"] = [a["busy"] for a in spread]
             out["spread_client_lag"] = max(a["lag"] for a in spread)
-        marks.append(collections_so_far(gc_log))
+            marks.append(collections_so_far(gc_log))
         if gc_log:
-            out["gc"] = {"joining": (marks[0], marks[1]), "pinging": (marks[1], marks[-1])}
+            names = ["joining", "settling and pinging all at once", "pinging spread over the interval"]
+            out["gc"] = {name: (marks[i], marks[i + 1]) for i, name in enumerate(names[: len(marks) - 1])}
         clients.command("close")
         return out
     finally:

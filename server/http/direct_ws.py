@@ -9,7 +9,7 @@ one difference: no websocket-level keepalive pings on a direct socket (its handl
 Upgrades to any other path go through the ASGI app as before.
 
 The handler gets the protocol itself as its channel: ``receive()`` (the ASGI-style ``websocket.receive`` /
-``websocket.disconnect`` messages of uvicorn's queue), ``send_text``, ``try_send_text`` (write now, without
+``websocket.disconnect`` messages, from an :class:`Inbox` that pauses reading only past ``INBOX_PAUSE_BYTES``), ``send_text``, ``try_send_text`` (write now, without
 awaiting, when the transport is not paused) and ``close``.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -30,7 +31,7 @@ from websockets.http11 import Request
 class DirectChannel(Protocol):
     """What a direct handler is given: one accepted websocket."""
 
-    async def receive(self) -> Any: ...
+    def receive(self) -> Awaitable[Any]: ...
 
     async def send_text(self, data: str) -> None: ...
 
@@ -42,34 +43,48 @@ class DirectChannel(Protocol):
 DirectHandler = Callable[[DirectChannel], Awaitable[None]]
 
 
+INBOX_PAUSE_BYTES = 64 * 1024
+"""A socket stops reading while more than this many bytes of received messages wait for its handler (and reads
+again once they are under half of it). uvicorn paused reading after every message and resumed on the next
+receive, which cost a scheduled read (a closure, a handle, a failed TLS read) per message."""
+
+
 class Inbox:
     """The received-message queue of one websocket, for a single reader: what uvicorn's protocol uses of
     ``asyncio.Queue`` (``put_nowait``, ``get``, ``empty``) without its three deques and its Event (about 3 KB
-    per socket)."""
+    per socket). ``get`` returns a future, not a coroutine: a message handed to a waiting reader costs one
+    future; ``queued_bytes`` counts what waits (the sizes given to ``put_nowait``)."""
 
-    __slots__ = ("_items", "_waiter")
+    __slots__ = ("_items", "_waiter", "queued_bytes")
 
     def __init__(self) -> None:
-        self._items: list[Any] = []
-        self._waiter: asyncio.Future[None] | None = None
+        self._items: deque[tuple[Any, int]] = deque()
+        self._waiter: asyncio.Future[Any] | None = None
+        self.queued_bytes = 0
 
-    def put_nowait(self, item: Any) -> None:
-        self._items.append(item)
+    def put_nowait(self, item: Any, size: int = 0) -> None:
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():  # a reader waits: hand it over
+                waiter.set_result(item)
+                return
+        self._items.append((item, size))
+        self.queued_bytes += size
 
     def empty(self) -> bool:
         return not self._items
 
-    async def get(self) -> Any:
-        while not self._items:
-            waiter = self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        return self._items.pop(0)
+    def get(self) -> asyncio.Future[Any]:
+        """The next item, as a future (one reader at a time)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self._items:
+            item, size = self._items.popleft()
+            self.queued_bytes -= size
+            future.set_result(item)
+        else:
+            self._waiter = future
+        return future
 
 
 class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -80,7 +95,36 @@ class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue = Inbox()  # type: ignore[assignment]
+        self.queue: Inbox = Inbox()  # type: ignore[assignment]
+
+    def send_receive_event_to_app(self) -> None:
+        """A whole message received: queued for the handler; reading pauses only past ``INBOX_PAUSE_BYTES``
+        (uvicorn's own pauses after each message)."""
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        self.frames = []
+        if self.close_sent:  # past the close the handler asked for: dropped, as uvicorn does
+            return
+        if self.curr_msg_data_type == "text":
+            try:
+                message: dict[str, Any] = {"type": "websocket.receive", "text": data.decode()}
+            except UnicodeDecodeError:
+                self.logger.exception("Invalid UTF-8 sequence received from client.")
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        else:
+            message = {"type": "websocket.receive", "bytes": data}
+        self.queue.put_nowait(message, len(data))
+        if not self.read_paused and self.queue.queued_bytes > INBOX_PAUSE_BYTES:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def receive(self) -> asyncio.Future[Any]:  # type: ignore[override]
+        """The next message (a future: no coroutine per message); reading resumes once under half the bound."""
+        if self.read_paused and self.queue.queued_bytes <= INBOX_PAUSE_BYTES // 2:
+            self.read_paused = False
+            self.transport.resume_reading()
+        return self.queue.get()
 
     def handle_connect(self, event: Request) -> None:
         raw_path = event.path.partition("?")[0]

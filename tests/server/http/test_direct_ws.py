@@ -11,10 +11,14 @@ import ssl
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from uvicorn.server import ServerState
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server.http.direct_ws import Inbox
+from server.http.direct_ws import INBOX_PAUSE_BYTES, Inbox, direct_protocol
+from tests.support.fake_transport import FakeTransport
 from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess
 
@@ -98,3 +102,48 @@ async def test_inbox_keeps_order_and_wakes_its_reader() -> None:
     assert not inbox.empty()
     assert await inbox.get() == 2
     assert inbox.empty()
+
+
+async def test_the_inbox_counts_the_bytes_that_wait_and_hands_over_to_a_waiting_reader() -> None:
+    inbox = Inbox()
+    waiting = inbox.get()
+    inbox.put_nowait("first", 10)
+    assert waiting.result() == "first" and inbox.queued_bytes == 0  # handed over, never queued
+    inbox.put_nowait("second", 10)
+    inbox.put_nowait("third", 20)
+    assert inbox.queued_bytes == 30
+    assert (await asyncio.wait_for(inbox.get(), 1)) == "second" and inbox.queued_bytes == 20
+    assert (await asyncio.wait_for(inbox.get(), 1)) == "third" and inbox.queued_bytes == 0
+    cancelled = inbox.get()
+    cancelled.cancel()
+    inbox.put_nowait("fourth", 5)  # the reader went away: kept for the next one
+    assert inbox.queued_bytes == 5
+    assert (await asyncio.wait_for(inbox.get(), 1)) == "fourth"
+
+
+async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() -> None:
+    config = uvicorn.Config(Starlette(), log_level="critical")
+    config.load()
+    protocol = direct_protocol(frozenset({"/openvidu"}), lambda: None)(
+        config=config, server_state=ServerState(), app_state={}
+    )
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+
+    def arrive(size: int) -> None:
+        protocol.curr_msg_data_type = "text"
+        protocol.frames = [b"x" * size]
+        protocol.send_receive_event_to_app()
+
+    for _ in range(100):  # small messages one after another: never paused (uvicorn paused after each)
+        arrive(100)
+        assert (await protocol.receive())["text"] == "x" * 100
+    assert transport.pauses == 0 and transport.resumes == 0
+    arrive(40_000)
+    arrive(30_000)
+    assert transport.pauses == 1  # 70,000 bytes wait, over INBOX_PAUSE_BYTES
+    assert len((await protocol.receive())["text"]) == 40_000
+    assert transport.resumes == 0  # 70,000 still counted when that receive was asked for
+    assert len((await protocol.receive())["text"]) == 30_000
+    assert transport.resumes == 1 and not protocol.read_paused
+    assert INBOX_PAUSE_BYTES < 70_000

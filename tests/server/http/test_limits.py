@@ -3,12 +3,10 @@ to the websocket protocol without h11 (which only parsed it to hand it on); anyt
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import ssl
 import time
-from typing import Any
 
 import pytest
 import uvicorn
@@ -16,6 +14,7 @@ from starlette.applications import Starlette
 from uvicorn.server import ServerState
 
 from server.http.limits import BoundedH11Protocol, bounded_protocol, is_whole_websocket_upgrade
+from tests.support.fake_transport import FakeTransport
 from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess
 
@@ -52,32 +51,6 @@ def test_one_whole_upgrade_request_is_recognised(data: bytes) -> None:
 )
 def test_anything_else_is_left_to_h11(data: bytes) -> None:
     assert not is_whole_websocket_upgrade(data)
-
-
-class FakeTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.protocol: Any = None
-        self.written = b""
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"peername": ("127.0.0.1", 5000), "sockname": ("127.0.0.1", 4443)}.get(name, default)
-
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        self.protocol = protocol
-
-    def get_protocol(self) -> asyncio.BaseProtocol:
-        protocol: asyncio.BaseProtocol = self.protocol
-        return protocol
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += bytes(data)
-
-    def is_closing(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
 
 
 async def fresh_protocol() -> tuple[BoundedH11Protocol, FakeTransport]:
