@@ -1,7 +1,8 @@
 """Signaling benchmark: websocket clients without media over TLS against a real server and a real minikms.
 
 Measures, for N participants in sessions of 10 (``--per-session``), the clients spread over ``--workers``
-processes (each raises its descriptor limit and reports its own CPU use, so one can check it is not saturated):
+processes (benchmarks/lean_client.py on uvloop, garbage collector frozen; each raises its descriptor limit and
+reports its own CPU use and how late its own event loop wakes, so one can check it is not what is measured):
 - join latency (joinRoom request to response, p50/p99) and joins per second while all join (each client opens
   its TLS websocket, pings with the interval, joins; ``--concurrency`` in flight in all);
 - server CPU per join (process CPU over the join phase / N: TLS handshake, websocket upgrade, ping, joinRoom);
@@ -13,7 +14,7 @@ processes (each raises its descriptor limit and reports its own CPU use, so one 
   websockets, asyncio TLS, permessage-deflate on, answers padded to the size of a joinRoom answer) in the same
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
 
-Usage: python benchmarks/signaling.py [--participants 1000] [--workers 4] [--concurrency 50] [--ceiling]
+Usage: python benchmarks/signaling.py [--participants 1000] [--workers 2] [--concurrency 50] [--ceiling]
        [--server-root DIR] [--server-flag name=value ...] [--tracemalloc] [--gc-log]
 ``--server-root`` runs the server from another checkout (a before/after pair with the same benchmark);
 ``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``); ``--tracemalloc``
@@ -369,7 +370,10 @@ def print_join(label: str, r: dict[str, Any]) -> None:
     n = r["n"]
     print(f"[{label}] joined {n} ({len(r['errors'])} failed{': ' + r['errors'][0] if r['errors'] else ''})")
     print(f"[{label}] join latency: {fmt_ms(r['latency'])}")
-    print(f"[{label}] joins/s: {n / r['wall']:.1f} ({n} in {r['wall']:.2f} s)")
+    print(
+        f"[{label}] joins/s: {n / r['wall']:.1f} ({n} in {r['wall']:.2f} s); joins per second of server CPU: "
+        f"{1 / max(1e-9, r['cpu_per_join']):.0f} (what one core would sustain)"
+    )
     bucket = max(1, n // 10)
     rates, previous = [], r["done"][0] - (r["done"][bucket - 1] - r["done"][0]) if n else 0.0
     for i in range(0, n - bucket + 1, bucket):
@@ -557,7 +561,7 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=50, help="joins in flight, over all client processes"
     )
-    parser.add_argument("--workers", type=int, default=4, help="client processes")
+    parser.add_argument("--workers", type=int, default=2, help="client processes")
     parser.add_argument("--spread-seconds", type=float, default=2 * HEARTBEAT_SECONDS)
     parser.add_argument("--no-pings", dest="pings", action="store_false")
     parser.add_argument("--ceiling", action="store_true", help="also run the bare websocket server")
@@ -589,6 +593,7 @@ def main() -> None:
         print_join("bare", bare)
         print(
             f"ours/bare: joins/s {(ours['n'] / ours['wall']) / (bare['n'] / bare['wall']):.2f}, "
+            f"joins per second of server CPU {bare['cpu_per_join'] / ours['cpu_per_join']:.2f}, "
             f"CPU per join {ours['cpu_per_join'] / bare['cpu_per_join']:.2f}, "
             f"RSS per participant {ours['rss_per'] / bare['rss_per']:.2f}"
         )
