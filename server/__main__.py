@@ -305,13 +305,14 @@ def _loopback(address: str) -> bool:
 
 
 def websocket_protocol(settings: Settings, app: Any) -> str | type[Any]:
-    """uvicorn's ``ws`` option: the sans-I/O protocol, with ``/openvidu`` served directly unless
-    ``openvidu.rpc.direct-websocket=false`` (:mod:`server.http.direct_ws`)."""
+    """uvicorn's ``ws`` option: the sans-I/O protocol (whose shutdown cannot fail), with ``/openvidu`` served
+    directly unless ``openvidu.rpc.direct-websocket=false`` (:mod:`server.http.direct_ws`)."""
     if not _has_sansio_ws():
         return "auto"
+    from server.http.direct_ws import ShutdownSafeProtocol, direct_protocol
+
     if not settings.openvidu_rpc_direct_websocket:
-        return "websockets-sansio"
-    from server.http.direct_ws import direct_protocol
+        return ShutdownSafeProtocol
 
     def handler() -> Any:
         endpoint = parts_of_app(app).find(RPC_ENDPOINT)

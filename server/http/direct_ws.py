@@ -87,7 +87,22 @@ class Inbox:
         return future
 
 
-class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
+class ShutdownSafeProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O websocket protocol whose ``shutdown`` cannot fail.
+
+    At shutdown (a restart, SIGTERM) uvicorn sends close 1012 on every open websocket. On one whose peer had
+    already sent its close frame (the closing handshake under way, the TLS close not yet finished) websockets
+    raises ``InvalidState``; that aborted the server's shutdown and killed the process instead of re-executing
+    it. Such a socket is simply closed."""
+
+    def shutdown(self) -> None:
+        try:
+            super().shutdown()
+        except InvalidState:
+            self.transport.close()
+
+
+class DirectWebSocketProtocol(ShutdownSafeProtocol):
     """uvicorn's websocket protocol with ``paths`` served by ``handler_of()`` (see the module docstring)."""
 
     paths: frozenset[str] = frozenset()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from tests.support.restart import restart, wait_restarted
+from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess, run_server_once
 
 
@@ -268,3 +270,24 @@ def test_stopping_the_whole_process_group_reports_no_media_server_crash(tmp_path
     text = log_path.read_text(errors="replace")
     assert "exited; restarting" not in text, text
     assert "Traceback" not in text, text
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "asgi"])
+def test_a_restart_while_a_websocket_is_closing_comes_back(direct: bool) -> None:
+    """A client that sent its websocket close but has not finished closing the connection: uvicorn's close 1012
+    at shutdown raised on that socket, which aborted the shutdown and killed the process instead of restarting."""
+    with ServerProcess({"openvidu.rpc.direct-websocket": direct}) as server:
+        host, port = server.url.removeprefix("https://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            tls = insecure_ssl().wrap_socket(raw, server_hostname=host)
+            tls.sendall(
+                b"GET /openvidu HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            assert tls.recv(4096).startswith(b"HTTP/1.1 101 ")
+            tls.sendall(bytes([0x88, 0x82]) + b"\0\0\0\0" + (1000).to_bytes(2, "big"))  # close, then silence
+            time.sleep(0.3)
+            before = time.time()
+            assert restart(server, {"openvidu.secret": "after-close"}).status_code == 200
+            wait_restarted(server, "after-close", before)
+            assert "Traceback" not in server.log_text()
