@@ -89,32 +89,10 @@ class RpcEndpoint:
         join_timer = loop.call_later(self.join_timeout, join_deadline_passed)
         try:
             while True:
-                message = await receive()
-                if message["type"] == "websocket.disconnect":
+                after = await self._dispatch(conn, transport, await receive(), tasks)
+                if after is None:
                     break
-                text = message.get("text")
-                if text is None:
-                    raw = message.get("bytes")
-                    if raw is None:
-                        continue
-                    text = raw.decode("utf-8", "replace")
-                try:
-                    req = p.parse_frame(text)
-                except p.FrameError as exc:
-                    _refused_frames.hit(str(exc)[:200])
-                    if exc.has_id:
-                        await conn.send(p.frame_error_message(exc))
-                    continue
-                if req.method == "ping":
-                    await self._ping(conn, req)
-                elif req.method == "connect":
-                    conn = await self._connect(conn, transport, req)
-                elif req.method == "closeSession":
-                    await conn.send(p.result_message(req.id, "bye", conn.private_id))
-                else:
-                    task = asyncio.create_task(self.service.handle(conn, req))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                conn = after
         except WebSocketDisconnect:
             pass
         except Exception as exc:
@@ -123,6 +101,39 @@ class RpcEndpoint:
             if join_timer is not None:
                 join_timer.cancel()
             self._socket_closed(conn, transport)
+
+    async def _dispatch(
+        self, conn: RpcConnection, transport: Transport, message: Any, tasks: set[asyncio.Task[Any]]
+    ) -> RpcConnection | None:
+        """Handle one received message; the connection the socket is bound to after it (``connect`` may re-bind
+        it), None once the socket is closed. A method of its own so that nothing of the message stays referenced
+        while the loop waits for the next one (objects kept between messages would be walked by a collection)."""
+        if message["type"] == "websocket.disconnect":
+            return None
+        text = message.get("text")
+        if text is None:
+            raw = message.get("bytes")
+            if raw is None:
+                return conn
+            text = raw.decode("utf-8", "replace")
+        try:
+            req = p.parse_frame(text)
+        except p.FrameError as exc:
+            _refused_frames.hit(str(exc)[:200])
+            if exc.has_id:
+                await conn.send(p.frame_error_message(exc))
+            return conn
+        if req.method == "ping":
+            await self._ping(conn, req)
+        elif req.method == "connect":
+            return await self._connect(conn, transport, req)
+        elif req.method == "closeSession":
+            await conn.send(p.result_message(req.id, "bye", conn.private_id))
+        else:
+            task = asyncio.create_task(self.service.handle(conn, req))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return conn
 
     async def _ping(self, conn: RpcConnection, req: p.Request) -> None:
         interval = p.PingParams.parse(p.Params(req.method, req.params)).interval_ms
