@@ -9,7 +9,7 @@ reports its own CPU use and how late its own event loop wakes, so one can check 
 - server RSS per participant (RSS growth of the server process over the join phase / N);
 - ping round trip with every socket open: all at once (each client pings 3 times, all together), and spread
   over the 5 s interval as browsers send them (every client's heartbeat, started at a random offset, over
-  ``--spread-seconds``);
+  ``--spread-seconds``, from one interval after the burst: its first second measured the burst's backlog);
 - with ``--ceiling``: the same open / ping / join sequence against ``benchmarks/bare_ws.py`` (uvicorn,
   websockets, asyncio TLS, permessage-deflate on, answers padded to the size of a joinRoom answer) in the same
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
@@ -349,6 +349,7 @@ def join_phase(
             out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
             out["burst_client_busy"] = [a["busy"] for a in burst]
             out["burst_client_lag"] = max(a["lag"] for a in burst)
+            time.sleep(HEARTBEAT_SECONDS)  # the burst's backlog drains: the spread window measures the steady state
             marks.append(collections_so_far(gc_log))
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
@@ -358,7 +359,7 @@ def join_phase(
             out["spread_client_lag"] = max(a["lag"] for a in spread)
             marks.append(collections_so_far(gc_log))
         if gc_log:
-            names = ["joining", "settling and pinging all at once", "pinging spread over the interval"]
+            names = ["joining", "settling, pinging all at once, settling", "pinging spread over the interval"]
             out["gc"] = {name: (marks[i], marks[i + 1]) for i, name in enumerate(names[: len(marks) - 1])}
         clients.command("close")
         return out
