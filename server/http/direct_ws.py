@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -58,7 +57,7 @@ class Inbox:
     __slots__ = ("_items", "_waiter", "queued_bytes")
 
     def __init__(self) -> None:
-        self._items: deque[tuple[Any, int]] = deque()
+        self._items: list[tuple[Any, int]] = []  # (a deque takes 760 bytes even empty; this holds 0-1 items)
         self._waiter: asyncio.Future[Any] | None = None
         self.queued_bytes = 0
 
@@ -79,7 +78,7 @@ class Inbox:
         """The next item, as a future (one reader at a time)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         if self._items:
-            item, size = self._items.popleft()
+            item, size = self._items.pop(0)
             self.queued_bytes -= size
             future.set_result(item)
         else:
@@ -102,6 +101,39 @@ class ShutdownSafeProtocol(WebSocketsSansIOProtocol):
             self.transport.close()
 
 
+class WritableFlag:
+    """What uvicorn's protocol uses of ``asyncio.Event`` for its ``writable`` flag (``is_set``, ``set``,
+    ``clear``, ``wait``), with the waiters' list made only when a send has to wait (an Event's deque takes 760
+    bytes per socket)."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        while not self._set:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
+            await waiter
+
+
 class DirectWebSocketProtocol(ShutdownSafeProtocol):
     """uvicorn's websocket protocol with ``paths`` served by ``handler_of()`` (see the module docstring)."""
 
@@ -111,6 +143,7 @@ class DirectWebSocketProtocol(ShutdownSafeProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue: Inbox = Inbox()  # type: ignore[assignment]
+        self.writable: WritableFlag = WritableFlag()  # type: ignore[assignment]
 
     def send_receive_event_to_app(self) -> None:
         """A whole message received: queued for the handler; reading pauses only past ``INBOX_PAUSE_BYTES``

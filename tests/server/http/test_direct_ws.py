@@ -17,7 +17,7 @@ from uvicorn.server import ServerState
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server.http.direct_ws import INBOX_PAUSE_BYTES, Inbox, direct_protocol
+from server.http.direct_ws import INBOX_PAUSE_BYTES, Inbox, WritableFlag, direct_protocol
 from tests.support.fake_transport import FakeTransport
 from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess
@@ -147,3 +147,22 @@ async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() ->
     assert len((await protocol.receive())["text"]) == 30_000
     assert transport.resumes == 1 and not protocol.read_paused
     assert INBOX_PAUSE_BYTES < 70_000
+
+
+async def test_the_writable_flag_wakes_every_waiting_send_when_set() -> None:
+    flag = WritableFlag()
+    assert flag.is_set()
+    await asyncio.wait_for(flag.wait(), 1)  # set: no wait
+    flag.clear()
+    waiters = [asyncio.ensure_future(flag.wait()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+    flag.set()
+    await asyncio.wait_for(asyncio.gather(*waiters), 1)
+    flag.clear()
+    again = asyncio.ensure_future(flag.wait())
+    await asyncio.sleep(0)
+    assert not again.done()
+    again.cancel()
+    flag.set()  # a cancelled waiter is skipped
+    assert flag.is_set()
