@@ -349,7 +349,9 @@ def join_phase(
             out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
             out["burst_client_busy"] = [a["busy"] for a in burst]
             out["burst_client_lag"] = max(a["lag"] for a in burst)
-            time.sleep(HEARTBEAT_SECONDS)  # the burst's backlog drains: the spread window measures the steady state
+            time.sleep(
+                HEARTBEAT_SECONDS
+            )  # the burst's backlog drains: the spread window measures the steady state
             marks.append(collections_so_far(gc_log))
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
@@ -424,16 +426,16 @@ class RootedServer(ServerProcess):
         return self
 
 
-class GcLoggedServer(ServerProcess):
-    """The server with every garbage collection timed (benchmarks/gc_probe.py), one line each in ``path``."""
+class ProbedServer(ServerProcess):
+    """The server run by a probe script of this folder (``python [options] PROBE ARG server flags...``):
+    memory_probe.py under tracemalloc, or gc_probe.py."""
 
-    def __init__(self, path: Path, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, probe: list[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.path = path
+        self.probe = probe
 
     def command(self) -> list[str]:
-        probe = Path(__file__).resolve().parent / "gc_probe.py"
-        return [sys.executable, str(probe), str(self.path), *super().command()[3:]]
+        return [sys.executable, *self.probe, *super().command()[3:]]
 
 
 def collections_so_far(path: Path | None) -> int:
@@ -459,18 +461,6 @@ def print_gc(path: Path, phases: dict[str, tuple[int, int]]) -> None:
             )
             + f"; at most {tracked} objects examined by one"
         )
-
-
-class TracedServer(ServerProcess):
-    """The server under tracemalloc (benchmarks/memory_probe.py), snapshots in ``folder``."""
-
-    def __init__(self, folder: Path, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.folder = folder
-
-    def command(self) -> list[str]:
-        probe = Path(__file__).resolve().parent / "memory_probe.py"
-        return [sys.executable, "-X", "tracemalloc=1", str(probe), str(self.folder), *super().command()[3:]]
 
 
 def make_tokens(server: ServerProcess, sessions: int, participants: int) -> list[tuple[str, str]]:
@@ -512,9 +502,15 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         traced = Path(tempfile.mkdtemp(prefix="tracemalloc-")) if args.tracemalloc else None
         gc_log = Path(tempfile.mkdtemp(prefix="gc-log-")) / "collections" if args.gc_log else None
         if traced:
-            server: ServerProcess = TracedServer(traced, flags)
+            probe = [
+                "-X",
+                "tracemalloc=1",
+                str(Path(__file__).resolve().parent / "memory_probe.py"),
+                str(traced),
+            ]
+            server: ServerProcess = ProbedServer(probe, flags)
         elif gc_log:
-            server = GcLoggedServer(gc_log, flags)
+            server = ProbedServer([str(Path(__file__).resolve().parent / "gc_probe.py"), str(gc_log)], flags)
         elif args.server_root:
             server = RootedServer(args.server_root, flags)
         else:
