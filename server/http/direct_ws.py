@@ -9,8 +9,8 @@ one difference: no websocket-level keepalive pings on a direct socket (its handl
 Upgrades to any other path go through the ASGI app as before.
 
 The handler gets the protocol itself as its channel: ``receive()`` (the ASGI-style ``websocket.receive`` /
-``websocket.disconnect`` messages, from an :class:`Inbox` that pauses reading only past ``INBOX_PAUSE_BYTES``), ``send_text``, ``try_send_text`` (write now, without
-awaiting, when the transport is not paused) and ``close``.
+``websocket.disconnect`` messages, from an :class:`Inbox` that pauses reading only past ``INBOX_PAUSE_BYTES``),
+``send_text``, ``try_send_text`` (write now, without awaiting, when the transport is not paused) and ``close``.
 """
 
 from __future__ import annotations

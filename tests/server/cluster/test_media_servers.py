@@ -40,6 +40,16 @@ def cluster_server(kms: list[MinikmsProcess], tmp_path: Path, **overrides: Any) 
     return ServerProcess(settings, state_dir=state)
 
 
+def spread_by_rule(sampled: list[tuple[str, float]], sessions: int, cost: float) -> Counter[str]:
+    """Where a burst of ``sessions`` goes by server.cluster.load's rule: each to the lowest sampled load plus
+    ``cost`` per session placed since the sample, ties to fewer sessions, then to the earlier registered."""
+    placed: Counter[str] = Counter({ms_id: 0 for ms_id, _ in sampled})
+    for _ in range(sessions):
+        ms_id = min(sampled, key=lambda s: (s[1] + cost * placed[s[0]], placed[s[0]]))[0]
+        placed[ms_id] += 1
+    return placed
+
+
 def placement(server: ServerProcess) -> Counter[str]:
     return Counter({ms_id: len(ids) for ms_id, ids in hosted_session_ids(server).items()})
 
@@ -231,10 +241,19 @@ async def test_a_burst_of_sessions_is_spread(tmp_path: Path, strategy: str) -> N
         with cluster_server(kms, tmp_path, **settings) as server:
             if strategy in ("cpu", "mediaObjects"):
                 wait_for(lambda: all("load" in ms for ms in media_servers(server, load="true")))
+            sampled = [(ms["id"], ms.get("load", 0.0)) for ms in media_servers(server, load="true")]
             session_ids = [await asyncio.to_thread(new_session, server) for _ in range(6)]
             async with participants() as clients:
                 clients.extend(await asyncio.gather(*(join(server, sid) for sid in session_ids)))
-                assert sorted(placement(server).values()) == [2, 2, 2], placement(server)
+                if strategy == "cpu":
+                    # Real CPU samples of idle servers differ (a 0.1 s window reads 0 or 10 %): the burst follows
+                    # the rule, one percent point per session placed since the sample, whatever the samples were.
+                    assert placement(server) == spread_by_rule(sampled, 6, cost=1.0), (
+                        sampled,
+                        placement(server),
+                    )
+                else:
+                    assert sorted(placement(server).values()) == [2, 2, 2], placement(server)
                 if strategy == "cpu":
                     for ms in media_servers(server, load="true"):
                         assert isinstance(ms["load"], float) and 0.0 <= ms["load"] <= 100.0 + 2
