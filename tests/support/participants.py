@@ -57,9 +57,10 @@ async def sdp_offer() -> str:
         await pc.close()
 
 
-async def publish(client: RpcClient) -> dict[str, Any]:
-    params = {
-        "sdpOffer": await sdp_offer(),
+def publish_params(offer: str) -> dict[str, Any]:
+    """``publishVideo`` parameters as openvidu-browser sends them for a camera, with this SDP offer."""
+    return {
+        "sdpOffer": offer,
         "doLoopback": False,
         "hasAudio": True,
         "hasVideo": True,
@@ -68,8 +69,11 @@ async def publish(client: RpcClient) -> dict[str, Any]:
         "typeOfVideo": "CAMERA",
         "frameRate": 30,
         "videoDimensions": '{"width":640,"height":480}',
-        "filter": {},
     }
+
+
+async def publish(client: RpcClient) -> dict[str, Any]:
+    params = {**publish_params(await sdp_offer()), "filter": {}}
     result: dict[str, Any] = await client.call("publishVideo", params, timeout=30)
     return result
 

@@ -89,10 +89,10 @@ class RpcClient:
         assert self.ws is not None
         await self.ws.send(json.dumps(message))
 
-    async def request(
-        self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
-    ) -> dict[str, Any]:
-        """Send a request and return the whole response message (result or error)."""
+    async def _send_request(
+        self, method: str, params: dict[str, Any] | None
+    ) -> tuple[int, asyncio.Future[dict[str, Any]]]:
+        """Send a request with the next id; its id and the future its answer will resolve."""
         req_id = next(self.ids)
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[req_id] = fut
@@ -100,6 +100,13 @@ class RpcClient:
         if params is not None:
             message["params"] = params
         await self.send_raw(message)
+        return req_id, fut
+
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> dict[str, Any]:
+        """Send a request and return the whole response message (result or error)."""
+        req_id, fut = await self._send_request(method, params)
         try:
             return await asyncio.wait_for(fut, timeout)
         finally:
@@ -110,13 +117,7 @@ class RpcClient:
     ) -> dict[str, Any] | None:
         """Send a request expected to get no answer before the server closes the socket: returns None when the
         socket closed unanswered, the response message if one came; TimeoutError if neither happened."""
-        req_id = next(self.ids)
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[req_id] = fut
-        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": req_id}
-        if params is not None:
-            message["params"] = params
-        await self.send_raw(message)
+        req_id, fut = await self._send_request(method, params)
         closed = asyncio.ensure_future(self.closed.wait())
         try:
             done, _ = await asyncio.wait({fut, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)

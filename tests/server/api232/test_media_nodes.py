@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.participants import join, participants, rest
+from tests.support.polling import wait_for
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 
@@ -35,15 +36,6 @@ def nodes(server: ServerProcess, query: str = "") -> list[dict[str, Any]]:
     body = response.json()
     assert body["numberOfElements"] == len(body["content"])
     return list(body["content"])
-
-
-def wait_for(predicate: Any, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_media_nodes_objects_and_deletion_strategies(

@@ -20,6 +20,7 @@ from tests.support.participants import (
     publish,
     rest,
 )
+from tests.support.polling import wait_for
 from tests.support.procs import MinikmsProcess, free_port
 from tests.support.server import ServerProcess
 
@@ -57,15 +58,6 @@ def placement(server: ServerProcess) -> Counter[str]:
 async def pipelines_on(uri: str) -> int:
     async with await KurentoClient.connect(uri) as client:
         return len(await client.server_manager.get_pipelines())
-
-
-def wait_for(predicate: Any, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_cluster_off_uses_only_the_first_media_server_and_answers_501(

@@ -3,15 +3,22 @@ recording hooks, each recording what it is asked in one shared log so that tests
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from server.core.enums import EndReason
+from server.core.events import EventBus
+from server.core.manager import LateBackend, ManagerConfig, SessionManager
 from server.core.participants import Participant
 from server.core.sessions import Session
-from server.media.hosting import MediaFactory
+from server.media.hosting import MediaBackend, MediaFactory, SessionMedias
+from server.media.picker import FirstConnectedPicker
 from server.media.session import MediaError, MediaListener, MediaSession, MediaTimeouts
 
 Log = list[tuple[Any, ...]]
+BUS_STOP_TIMEOUT = 5.0
 
 
 class NullListener:
@@ -137,3 +144,33 @@ class FakeMediaFactory:
 
 def _factory_type_check(factory: FakeMediaFactory) -> MediaFactory:
     return factory
+
+
+@dataclass
+class MediaSide:
+    """A core with the media side bound to it as its backend, over the fakes above (one shared log)."""
+
+    manager: SessionManager
+    medias: SessionMedias
+    factory: FakeMediaFactory
+    peers: FakePeers
+    recording: FakeRecording
+    log: Log
+
+
+@contextlib.asynccontextmanager
+async def media_side() -> AsyncIterator[MediaSide]:
+    bus = EventBus()
+    await bus.start()
+    log: Log = []
+    backend = LateBackend()
+    manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", "s"), bus, backend=backend)
+    factory = FakeMediaFactory(log)
+    peers = FakePeers(log)
+    recording = FakeRecording(log)
+    medias = SessionMedias(FirstConnectedPicker(list), peers, recording, factory=factory)
+    backend.bind(MediaBackend(medias, peers))
+    try:
+        yield MediaSide(manager, medias, factory, peers, recording, log)
+    finally:
+        await bus.stop(BUS_STOP_TIMEOUT)

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 import pytest
 
 from server.core.enums import EndReason, OpenViduRole
-from server.core.events import EventBus
-from server.core.manager import LateBackend, ManagerConfig, NoBackend, SessionManager
+from server.core.manager import LateBackend, NoBackend, SessionManager
 from server.core.participants import MediaOptions
 from server.core.sessions import Session, SessionProperties
-from server.media.hosting import MediaBackend, SessionMedias
-from server.media.picker import FirstConnectedPicker
-from tests.server.media.fakes import FakeMediaFactory, FakePeers, FakeRecording, Log
-
-BUS_STOP_TIMEOUT = 5.0
+from server.media.hosting import MediaBackend
+from tests.server.media.fakes import MediaSide, media_side
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,28 +23,13 @@ class HostedOn:
     server_id: str | None
 
 
-@dataclass
-class Env:
-    manager: SessionManager
-    medias: SessionMedias
-    factory: FakeMediaFactory
-    peers: FakePeers
-    log: Log
+Env = MediaSide
 
 
 @pytest.fixture
 async def env() -> AsyncIterator[Env]:
-    bus = EventBus()
-    await bus.start()
-    log: Log = []
-    backend = LateBackend()
-    manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", "s"), bus, backend=backend)
-    factory = FakeMediaFactory(log)
-    peers = FakePeers(log)
-    medias = SessionMedias(FirstConnectedPicker(list), peers, FakeRecording(log), factory=factory)
-    backend.bind(MediaBackend(medias, peers))
-    yield Env(manager, medias, factory, peers, log)
-    await bus.stop(BUS_STOP_TIMEOUT)
+    async with media_side() as side:
+        yield side
 
 
 def joined(manager: SessionManager, session_id: str = "room") -> tuple[Session, str]:

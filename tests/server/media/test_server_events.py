@@ -12,16 +12,13 @@ import pytest
 
 from kms_client.lifecycle import Disconnected, ReconnectedEmpty, Unreachable
 from server.core.enums import EndReason, OpenViduRole
-from server.core.events import EventBus
-from server.core.manager import LateBackend, ManagerConfig, SessionManager
+from server.core.manager import SessionManager
 from server.core.participants import MediaOptions
 from server.core.sessions import Session, SessionProperties
-from server.media.hosting import MediaBackend, SessionMedias
-from server.media.picker import FirstConnectedPicker
+from server.media.hosting import SessionMedias
 from server.media.server_events import MediaServerEvents
-from tests.server.media.fakes import FakeMediaFactory, FakePeers, FakeRecording, Log
+from tests.server.media.fakes import FakeMediaFactory, Log, media_side
 
-BUS_STOP_TIMEOUT = 5.0
 LOST = EndReason.MEDIA_SERVER_DISCONNECT
 
 
@@ -36,18 +33,9 @@ class Env:
 
 @pytest.fixture
 async def env() -> AsyncIterator[Env]:
-    bus = EventBus()
-    await bus.start()
-    log: Log = []
-    backend = LateBackend()
-    manager = SessionManager(ManagerConfig("wss://localhost:4443", "2.11.0", "s"), bus, backend=backend)
-    factory = FakeMediaFactory(log)
-    peers = FakePeers(log)
-    recording = FakeRecording(log)
-    medias = SessionMedias(FirstConnectedPicker(list), peers, recording, factory=factory)
-    backend.bind(MediaBackend(medias, peers))
-    yield Env(manager, medias, factory, MediaServerEvents(manager, medias, peers, recording), log)
-    await bus.stop(BUS_STOP_TIMEOUT)
+    async with media_side() as side:
+        events = MediaServerEvents(side.manager, side.medias, side.peers, side.recording)
+        yield Env(side.manager, side.medias, side.factory, events, side.log)
 
 
 async def room(env: Env, session_id: str, host: str) -> tuple[Session, str, str]:

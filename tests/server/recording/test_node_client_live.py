@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from tests.server.recording.test_lifecycle import Clients
-from tests.server.rpc.test_signaling import publish_params, sdp_offer
+from tests.server.rpc.test_signaling import sdp_offer
 from tests.support.node import node_available, run_node_json
+from tests.support.participants import publish_params
 from tests.support.procs import MinikmsProcess
 from tests.support.server import ServerProcess
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.participants import publish_params
 from tests.support.procs import MinikmsProcess
 from tests.support.rpc_client import RpcClient, RpcFailure
 from tests.support.server import ServerProcess
@@ -480,20 +481,6 @@ async def sdp_offer() -> str:
         return str((await pc.createOffer()).sdp)
     finally:
         await pc.close()
-
-
-def publish_params(offer: str) -> dict[str, Any]:
-    return {
-        "sdpOffer": offer,
-        "doLoopback": False,
-        "hasAudio": True,
-        "hasVideo": True,
-        "audioActive": True,
-        "videoActive": True,
-        "typeOfVideo": "CAMERA",
-        "frameRate": 30,
-        "videoDimensions": '{"width":640,"height":480}',
-    }
 
 
 MEDIA_RESET_RECONNECT_WINDOW = 15.0
