@@ -15,11 +15,12 @@ reports its own CPU use and how late its own event loop wakes, so one can check 
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
 
 Usage: python benchmarks/signaling.py [--participants 1000] [--workers 2] [--concurrency 50] [--ceiling]
-       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc] [--gc-log]
+       [--server-root DIR] [--server-flag name=value ...] [--tracemalloc] [--gc-log] [--loop-log]
 ``--server-root`` runs the server from another checkout (a before/after pair with the same benchmark);
 ``--server-flag`` adds a server property (e.g. ``openvidu.rpc.websocket-compression=true``); ``--tracemalloc``
 prints where the server's Python allocations per participant go (latency and CPU figures are then meaningless);
-``--gc-log`` times every garbage collection of the server (benchmarks/gc_probe.py) and prints them by generation.
+``--gc-log`` times every garbage collection of the server (benchmarks/gc_probe.py) and prints them by generation;
+``--loop-log`` logs the server's event-loop iterations busy 1 ms or more (benchmarks/loop_probe.py) by phase.
 Everything runs on 127.0.0.1; every phase is bounded in time. Figures are printed, nothing is asserted.
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import multiprocessing
 import multiprocessing.connection
 import random
@@ -109,15 +111,20 @@ async def _worker(
     limits = asyncio.Semaphore(concurrency)
 
     async def heartbeat(client: LeanClient) -> None:
-        await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))
+        """openvidu-browser's ``setInterval``: pings on a fixed cadence from a random start. A tick this
+        process wakes late for (its loop is busy with the burst) does not move the following ones; keeping the
+        late time as the new phase had packed every heartbeat due during the burst into one clump, 200 pings
+        in 10 ms instead of 20, that came back every interval (the server answered them in turn, 20 ms)."""
+        due = time.perf_counter() + random.uniform(0, HEARTBEAT_SECONDS)
         while not client.closed.is_set():
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
             t0 = time.perf_counter()
             rtts = state["spread"]  # only pings sent inside the spread window count (not those of the burst)
             with contextlib.suppress(Exception):
                 await client.ping(interval=None)
                 if rtts is not None and rtts is state["spread"]:
                     rtts.append(time.perf_counter() - t0)
-            await asyncio.sleep(HEARTBEAT_SECONDS - (time.perf_counter() - t0) % HEARTBEAT_SECONDS)
+            due += HEARTBEAT_SECONDS * max(1, math.ceil((time.perf_counter() - due) / HEARTBEAT_SECONDS))
 
     join_latency: list[float] = []
     join_done: list[float] = []
@@ -315,12 +322,14 @@ def join_phase(
         before = snapshot(traced, "before") if traced else None
         base_rss = rss_kb(pid)
         marks = [collections_so_far(gc_log)]
+        stamps = [time.perf_counter()]
         sys0 = psutil.Process(pid).cpu_times().system
         cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
         answers = clients.command("join")
         cpu_join, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
         system_share = (psutil.Process(pid).cpu_times().system - sys0) / max(1e-9, cpu_join)
         marks.append(collections_so_far(gc_log))
+        stamps.append(time.perf_counter())
         time.sleep(SETTLE_SECONDS)
         joined_rss = rss_kb(pid)
         if traced:
@@ -353,6 +362,7 @@ def join_phase(
                 HEARTBEAT_SECONDS
             )  # the burst's backlog drains: the spread window measures the steady state
             marks.append(collections_so_far(gc_log))
+            stamps.append(time.perf_counter())
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
             out["spread"] = [x for a in spread for x in a["rtts"]]
@@ -360,9 +370,11 @@ def join_phase(
             out["spread_client_busy"] = [a["busy"] for a in spread]
             out["spread_client_lag"] = max(a["lag"] for a in spread)
             marks.append(collections_so_far(gc_log))
+            stamps.append(time.perf_counter())
+        names = ["joining", "settling, pinging all at once, settling", "pinging spread over the interval"]
         if gc_log:
-            names = ["joining", "settling, pinging all at once, settling", "pinging spread over the interval"]
             out["gc"] = {name: (marks[i], marks[i + 1]) for i, name in enumerate(names[: len(marks) - 1])}
+        out["phases"] = {name: (stamps[i], stamps[i + 1]) for i, name in enumerate(names[: len(stamps) - 1])}
         clients.command("close")
         return out
     finally:
@@ -428,7 +440,7 @@ class RootedServer(ServerProcess):
 
 class ProbedServer(ServerProcess):
     """The server run by a probe script of this folder (``python [options] PROBE ARG server flags...``):
-    memory_probe.py under tracemalloc, or gc_probe.py."""
+    memory_probe.py under tracemalloc, gc_probe.py or loop_probe.py."""
 
     def __init__(self, probe: list[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -460,6 +472,21 @@ def print_gc(path: Path, phases: dict[str, tuple[int, int]]) -> None:
                 for g, p in pauses.items()
             )
             + f"; at most {tracked} objects examined by one"
+        )
+
+
+def print_loop(path: Path, phases: dict[str, tuple[float, float]]) -> None:
+    """The server's long loop iterations (busy at least loop_probe.LONG_MS) in each phase: how many, how many
+    of 5 ms and more, the longest, and what the longest handled."""
+    rows = [[float(x) for x in line.split()] for line in path.read_text().splitlines()] if path.exists() else []
+    for phase, (start, end) in phases.items():
+        inside = [row for row in rows if start <= row[0] < end]
+        longest = max(inside, key=lambda row: row[1], default=[0.0, 0.0, 0.0, 0.0])
+        print(
+            f"[ours] loop iterations busy 1 ms or more, {phase} ({end - start:.1f} s): {len(inside)}, "
+            f"{sum(1 for row in inside if row[1] >= 5)} of 5 ms or more, longest {longest[1]:.1f} ms "
+            f"({longest[2]:.0f} socket events, {longest[3]:.0f} callbacks), "
+            f"{sum(row[1] for row in inside):.0f} ms in all"
         )
 
 
@@ -501,6 +528,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         flags["kms.uris"] = [kms.uri]
         traced = Path(tempfile.mkdtemp(prefix="tracemalloc-")) if args.tracemalloc else None
         gc_log = Path(tempfile.mkdtemp(prefix="gc-log-")) / "collections" if args.gc_log else None
+        loop_log = Path(tempfile.mkdtemp(prefix="loop-log-")) / "iterations" if args.loop_log else None
         if traced:
             probe = [
                 "-X",
@@ -511,6 +539,8 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
             server: ServerProcess = ProbedServer(probe, flags)
         elif gc_log:
             server = ProbedServer([str(Path(__file__).resolve().parent / "gc_probe.py"), str(gc_log)], flags)
+        elif loop_log:
+            server = ProbedServer([str(Path(__file__).resolve().parent / "loop_probe.py"), str(loop_log)], flags)
         elif args.server_root:
             server = RootedServer(args.server_root, flags)
         else:
@@ -523,6 +553,8 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
             result["log_tail"] = server.log_text()[-600:]
         if gc_log:
             print_gc(gc_log, result["gc"])
+        if loop_log:
+            print_loop(loop_log, result["phases"])
         return result
 
 
@@ -568,6 +600,9 @@ def main() -> None:
         "--tracemalloc", action="store_true", help="trace the server's Python allocations (slow; memory only)"
     )
     parser.add_argument("--gc-log", action="store_true", help="time the server's garbage collections")
+    parser.add_argument(
+        "--loop-log", action="store_true", help="log the server's loop iterations busy 1 ms or more"
+    )
     parser.add_argument(
         "--phase-timeout", type=float, default=None, help="seconds per phase (default: grows with N)"
     )
