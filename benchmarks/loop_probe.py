@@ -43,7 +43,7 @@ def main() -> None:
         if busy >= LONG_MS:
             out.write(f"{ended:.4f} {busy:.2f} {events[0]} {handles + events[0]}\n")
 
-    selectors.EpollSelector.select = timed_select  # type: ignore[method-assign]
+    selectors.EpollSelector.select = timed_select  # type: ignore[assignment]
     asyncio.base_events.BaseEventLoop._run_once = timed_run_once  # type: ignore[attr-defined]
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from server.__main__ import main as server_main

@@ -478,7 +478,8 @@ def print_gc(path: Path, phases: dict[str, tuple[int, int]]) -> None:
 def print_loop(path: Path, phases: dict[str, tuple[float, float]]) -> None:
     """The server's long loop iterations (busy at least loop_probe.LONG_MS) in each phase: how many, how many
     of 5 ms and more, the longest, and what the longest handled."""
-    rows = [[float(x) for x in line.split()] for line in path.read_text().splitlines()] if path.exists() else []
+    lines = path.read_text().splitlines() if path.exists() else []
+    rows = [[float(x) for x in line.split()] for line in lines]
     for phase, (start, end) in phases.items():
         inside = [row for row in rows if start <= row[0] < end]
         longest = max(inside, key=lambda row: row[1], default=[0.0, 0.0, 0.0, 0.0])
@@ -540,7 +541,9 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         elif gc_log:
             server = ProbedServer([str(Path(__file__).resolve().parent / "gc_probe.py"), str(gc_log)], flags)
         elif loop_log:
-            server = ProbedServer([str(Path(__file__).resolve().parent / "loop_probe.py"), str(loop_log)], flags)
+            server = ProbedServer(
+                [str(Path(__file__).resolve().parent / "loop_probe.py"), str(loop_log)], flags
+            )
         elif args.server_root:
             server = RootedServer(args.server_root, flags)
         else:
