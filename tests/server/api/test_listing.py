@@ -4,6 +4,7 @@ and every change to a session shows in the next listing."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -278,6 +279,41 @@ def test_big_listings_come_in_chunks_and_yield_to_the_loop(monkeypatch: pytest.M
     assert sent[0]["type"] == "http.response.start"
     assert b"".join(m["body"] for m in sent[1:]) == expected_211(m)  # type: ignore[misc]
     assert [m.get("more_body") for m in sent[1:]] == [True] * (len(chunks) - 1) + [False]
+
+
+def test_a_chunked_body_is_sent_one_chunk_per_loop_step() -> None:
+    """The send of a chunk returns without yielding while the socket takes the bytes; a 10 MB listing then held
+    the loop for its whole write (another request waited 13-27 ms behind two of them at 20,000 sessions)."""
+    chunks = [b'{"numberOfElements":0,"content":[', *([b"x" * 10] * 8), b"]}"]
+    response = ChunkedResponse(chunks)
+
+    async def run() -> list[str]:
+        order: list[str] = []
+        done = False
+
+        async def other() -> None:
+            while not done:
+                order.append("other")
+                await asyncio.sleep(0)
+
+        async def send(message: dict[str, object]) -> None:  # a socket that takes everything at once
+            if message["type"] == "http.response.body":
+                order.append("chunk")
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.disconnect"}
+
+        task = asyncio.create_task(other())
+        await asyncio.sleep(0)
+        await response({"type": "http"}, receive, send)  # type: ignore[arg-type]
+        done = True
+        await task
+        return order
+
+    order = asyncio.run(run())
+    sent = [i for i, what in enumerate(order) if what == "chunk"]
+    assert len(sent) == len(chunks)
+    assert all("other" in order[a:b] for a, b in itertools.pairwise(sent))
 
 
 def test_entries_of_gone_sessions_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
