@@ -10,7 +10,9 @@ Upgrades to any other path go through the ASGI app as before.
 
 The handler gets the protocol itself as its channel: ``receive()`` (the ASGI-style ``websocket.receive`` /
 ``websocket.disconnect`` messages, from an :class:`Inbox` that pauses reading only past ``INBOX_PAUSE_BYTES``),
-``send_text``, ``try_send_text`` (write now, without awaiting, when the transport is not paused) and ``close``.
+``send_text``, ``try_send_text`` (write now, without awaiting, when the transport is not paused), ``close``, and
+``handle_now``: a text message that arrives while the handler's reader waits with nothing queued is first offered
+to it inside the read callback, which saves waking the reader (a future, a task step, one more turn of the loop).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from websockets.http11 import Request
 
 class DirectChannel(Protocol):
     """What a direct handler is given: one accepted websocket."""
+
+    handle_now: Callable[[str], bool] | None
+    """Set by the handler: offered each text message that arrives while its reader waits with nothing queued,
+    inside the read callback; True when it was handled there (it is then never queued)."""
 
     def receive(self) -> Awaitable[Any]: ...
 
@@ -73,6 +79,10 @@ class Inbox:
 
     def empty(self) -> bool:
         return not self._items
+
+    def idle(self) -> bool:
+        """The reader waits and nothing is queued: a message now would be the next one it handles."""
+        return self._waiter is not None and not self._waiter.done() and not self._items
 
     def get(self) -> asyncio.Future[Any]:
         """The next item, as a future (one reader at a time)."""
@@ -144,6 +154,7 @@ class DirectWebSocketProtocol(ShutdownSafeProtocol):
         super().__init__(*args, **kwargs)
         self.queue: Inbox = Inbox()  # type: ignore[assignment]
         self.writable: WritableFlag = WritableFlag()  # type: ignore[assignment]
+        self.handle_now: Callable[[str], bool] | None = None
 
     def send_receive_event_to_app(self) -> None:
         """A whole message received: queued for the handler; reading pauses only past ``INBOX_PAUSE_BYTES``
@@ -154,18 +165,29 @@ class DirectWebSocketProtocol(ShutdownSafeProtocol):
             return
         if self.curr_msg_data_type == "text":
             try:
-                message: dict[str, Any] = {"type": "websocket.receive", "text": data.decode()}
+                text = data.decode()
             except UnicodeDecodeError:
                 self.logger.exception("Invalid UTF-8 sequence received from client.")
                 self.conn.send_close(1007)
                 self.handle_parser_exception()
                 return
+            if self.handle_now is not None and self.queue.idle() and self._handled_now(self.handle_now, text):
+                return
+            message: dict[str, Any] = {"type": "websocket.receive", "text": text}
         else:
             message = {"type": "websocket.receive", "bytes": data}
         self.queue.put_nowait(message, len(data))
         if not self.read_paused and self.queue.queued_bytes > INBOX_PAUSE_BYTES:
             self.read_paused = True
             self.transport.pause_reading()
+
+    def _handled_now(self, handle_now: Callable[[str], bool], text: str) -> bool:
+        """The handler's read-callback path; a failure there leaves the message to its reader, which meets the
+        same failure where it handles failures."""
+        try:
+            return handle_now(text)
+        except Exception:
+            return False
 
     def receive(self) -> asyncio.Future[Any]:  # type: ignore[override]
         """The next message (a future: no coroutine per message); reading resumes once under half the bound."""

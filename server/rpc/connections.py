@@ -84,6 +84,15 @@ class RpcConnection:
             return False
         return await self.send_text(protocol.dumps(message))
 
+    def try_send(self, message: dict[str, Any]) -> bool:
+        """Write one JSON-RPC message now, without awaiting, if the socket takes it at once and no send waits
+        before it; False when nothing was written (then ``send`` is the way)."""
+        transport = self.transport
+        lock = self._send_lock
+        if transport is None or self.closed or (lock is not None and lock.locked()):
+            return False
+        return transport.try_send_text(protocol.dumps(message))
+
     async def send_text(self, text: str) -> bool:
         """Send one JSON-RPC message already serialized (a fan-out serializes once for all its recipients)."""
         transport = self.transport

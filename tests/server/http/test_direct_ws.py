@@ -17,7 +17,13 @@ from uvicorn.server import ServerState
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server.http.direct_ws import INBOX_PAUSE_BYTES, Inbox, WritableFlag, direct_protocol
+from server.http.direct_ws import (
+    INBOX_PAUSE_BYTES,
+    DirectWebSocketProtocol,
+    Inbox,
+    WritableFlag,
+    direct_protocol,
+)
 from tests.support.fake_transport import FakeTransport
 from tests.support.rpc_client import insecure_ssl
 from tests.support.server import ServerProcess
@@ -121,7 +127,7 @@ async def test_the_inbox_counts_the_bytes_that_wait_and_hands_over_to_a_waiting_
     assert (await asyncio.wait_for(inbox.get(), 1)) == "fourth"
 
 
-async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() -> None:
+def connected_protocol() -> tuple[DirectWebSocketProtocol, FakeTransport]:
     config = uvicorn.Config(Starlette(), log_level="critical")
     config.load()
     protocol = direct_protocol(frozenset({"/openvidu"}), lambda: None)(
@@ -129,11 +135,21 @@ async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() ->
     )
     transport = FakeTransport()
     protocol.connection_made(transport)
+    return protocol, transport
+
+
+def message_arrives(protocol: DirectWebSocketProtocol, data: bytes, kind: str = "text") -> None:
+    """What the protocol does once a whole message is read."""
+    protocol.curr_msg_data_type = kind
+    protocol.frames = [data]
+    protocol.send_receive_event_to_app()
+
+
+async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() -> None:
+    protocol, transport = connected_protocol()
 
     def arrive(size: int) -> None:
-        protocol.curr_msg_data_type = "text"
-        protocol.frames = [b"x" * size]
-        protocol.send_receive_event_to_app()
+        message_arrives(protocol, b"x" * size)
 
     for _ in range(100):  # small messages one after another: never paused (uvicorn paused after each)
         arrive(100)
@@ -147,6 +163,38 @@ async def test_reading_pauses_only_when_the_waiting_messages_pass_the_bound() ->
     assert len((await protocol.receive())["text"]) == 30_000
     assert transport.resumes == 1 and not protocol.read_paused
     assert INBOX_PAUSE_BYTES < 70_000
+
+
+async def test_a_text_message_is_offered_only_while_its_reader_waits_with_nothing_queued() -> None:
+    protocol, _ = connected_protocol()
+    offered: list[str] = []
+
+    def handle_now(text: str) -> bool:
+        offered.append(text)
+        if text == "boom":
+            raise RuntimeError("a failure in the handler's callback path")
+        return text == "now"
+
+    protocol.handle_now = handle_now
+    message_arrives(protocol, b"first")  # nobody waits: queued as before
+    assert offered == []
+    assert (await protocol.receive())["text"] == "first"
+    waiting = protocol.receive()
+    assert protocol.queue.idle()
+    message_arrives(protocol, b"now")  # handled in the callback: never queued, the reader still waits
+    assert offered == ["now"] and not waiting.done() and protocol.queue.empty()
+    message_arrives(protocol, b"later")  # declined: handed to the reader
+    assert offered == ["now", "later"] and waiting.done() and waiting.result()["text"] == "later"
+    message_arrives(protocol, b"queued")  # the reader has not come back yet: not offered
+    assert offered == ["now", "later"]
+    assert (await protocol.receive())["text"] == "queued"
+    waiting = protocol.receive()
+    message_arrives(protocol, b"boom")  # the callback path failed: the reader gets the message
+    assert waiting.done() and waiting.result()["text"] == "boom"
+    waiting = protocol.receive()
+    message_arrives(protocol, b"now", kind="bytes")  # only text is offered
+    assert waiting.done() and waiting.result()["bytes"] == b"now"
+    assert offered == ["now", "later", "boom"]
 
 
 async def test_the_writable_flag_wakes_every_waiting_send_when_set() -> None:
