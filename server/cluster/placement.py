@@ -113,14 +113,19 @@ class LoadSampler:
             if self.strategy is LoadStrategy.CPU:
                 value = await server.used_cpu(self.cpu_window_ms)
                 sample = self.sample_of(server.id)
+                first = sample.cpu_percent is None
                 sample.cpu_percent = float(value)
             else:
                 count = await count_media_objects(server)
                 sample = self.sample_of(server.id)
+                first = sample.media_objects is None
                 sample.media_objects = count
         except KmsError as exc:
             log.debug("load sample of %s failed: %s", server.id, exc)
             return
+        if first:  # until then the server's load counted only the sessions placed on it
+            figure = sample.cpu_percent if self.strategy is LoadStrategy.CPU else sample.media_objects
+            log.info("first load sample of %s (%s): %s", server.id, self.strategy.value, figure)
         # Sessions placed while the sample was being taken are not in it yet.
         sample.placed_since = max(0, sample.placed_since - placed_before)
 
