@@ -12,9 +12,9 @@ responsive with tens of thousands of sessions:
 - **Slices and chunks.** A body is made in slices of at most :data:`SLICE_SECONDS` of work, yielding to the event
   loop between them, so other requests are served meanwhile; it is held as chunks of about :data:`CHUNK_BYTES`
   (no multi-megabyte copy) and sent with its ``Content-Length`` one chunk per event-loop step (a body of one
-  chunk is one plain response, as before). Sessions are taken once, at the start, so ``numberOfElements`` always matches the content;
-  a session changing while a listing is made shows in that listing as it is when its turn comes (the Java
-  original reads its concurrent map the same way).
+  chunk is one plain response, as before). Sessions are taken once, at the start, so ``numberOfElements``
+  always matches the content; a session changing while a listing is made shows in that listing as it is when
+  its turn comes (the Java original reads its concurrent map the same way).
 
 The bytes are those of the serializers (``server.core.serialize.session_bytes``,
 ``server.api232.serialize.session_bytes``): identical to an uncached listing.
@@ -134,8 +134,8 @@ class ChunkedResponse(Response):
         for index, chunk in enumerate(self._chunks):
             await send({"type": "http.response.body", "body": chunk, "more_body": index < last})
             if index < last:
-                # A send returns without yielding while the socket takes the bytes (a local peer's take
-                # megabytes), so a 10 MB body went out in one stretch of the loop: one chunk per step instead.
+                # A send returns without yielding while the socket takes the bytes (a local peer's socket
+                # takes megabytes), so a 10 MB body went out in one stretch of the loop: one chunk per step.
                 await asyncio.sleep(0)
 
 
