@@ -8,8 +8,8 @@ reports its own CPU use and how late its own event loop wakes, so one can check 
 - server CPU per join (process CPU over the join phase / N: TLS handshake, websocket upgrade, ping, joinRoom);
 - server RSS per participant (RSS growth of the server process over the join phase / N);
 - ping round trip with every socket open: all at once (each client pings 3 times, all together), and spread
-  over the 5 s interval as browsers send them (every client's heartbeat, started at a random offset, over
-  ``--spread-seconds``, from one interval after the burst: its first second measured the burst's backlog);
+  over the 5 s interval as browsers send them (every client's heartbeat on a fixed cadence from a random start,
+  over ``--spread-seconds``, from one interval after the burst: its first second measured the burst's backlog);
 - with ``--ceiling``: the same open / ping / join sequence against ``benchmarks/bare_ws.py`` (uvicorn,
   websockets, asyncio TLS, permessage-deflate on, answers padded to the size of a joinRoom answer) in the same
   run, and the ratios ours/bare for joins per second, CPU per join and RSS per participant.
@@ -321,15 +321,20 @@ def join_phase(
         time.sleep(SETTLE_SECONDS)
         before = snapshot(traced, "before") if traced else None
         base_rss = rss_kb(pid)
-        marks = [collections_so_far(gc_log)]
-        stamps = [time.perf_counter()]
+        marks: list[int] = []  # the phases' bounds: collections logged so far, and the time
+        stamps: list[float] = []
+
+        def phase_bound() -> None:
+            marks.append(collections_so_far(gc_log))
+            stamps.append(time.perf_counter())
+
+        phase_bound()
         sys0 = psutil.Process(pid).cpu_times().system
         cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
         answers = clients.command("join")
         cpu_join, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
         system_share = (psutil.Process(pid).cpu_times().system - sys0) / max(1e-9, cpu_join)
-        marks.append(collections_so_far(gc_log))
-        stamps.append(time.perf_counter())
+        phase_bound()
         time.sleep(SETTLE_SECONDS)
         joined_rss = rss_kb(pid)
         if traced:
@@ -358,19 +363,16 @@ def join_phase(
             out["burst_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["burst"]))
             out["burst_client_busy"] = [a["busy"] for a in burst]
             out["burst_client_lag"] = max(a["lag"] for a in burst)
-            time.sleep(
-                HEARTBEAT_SECONDS
-            )  # the burst's backlog drains: the spread window measures the steady state
-            marks.append(collections_so_far(gc_log))
-            stamps.append(time.perf_counter())
+            # the burst's backlog drains: the spread window measures the steady state
+            time.sleep(HEARTBEAT_SECONDS)
+            phase_bound()
             cpu0 = cpu_seconds(pid)
             spread = clients.command(("spread", args.spread_seconds))
             out["spread"] = [x for a in spread for x in a["rtts"]]
             out["spread_cpu"] = (cpu_seconds(pid) - cpu0) / max(1, len(out["spread"]))
             out["spread_client_busy"] = [a["busy"] for a in spread]
             out["spread_client_lag"] = max(a["lag"] for a in spread)
-            marks.append(collections_so_far(gc_log))
-            stamps.append(time.perf_counter())
+            phase_bound()
         names = ["joining", "settling, pinging all at once, settling", "pinging spread over the interval"]
         if gc_log:
             out["gc"] = {name: (marks[i], marks[i + 1]) for i, name in enumerate(names[: len(marks) - 1])}

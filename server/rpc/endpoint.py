@@ -177,21 +177,21 @@ class RpcEndpoint:
         except p.FrameError:
             return False
         if req.method == "ping":
-            interval = p.PingParams.parse(p.Params(req.method, req.params)).interval_ms
-            if req.has_id and not conn.try_send(p.result_message(req.id, p.PONG)):
-                return False
-            conn.pinged(interval, lambda: self._ping_timeout(conn))
-            return True
+            self._pinged(conn, req)  # recorded again if the loop answers it: a ping only stamps a time
+            return not req.has_id or conn.try_send(p.result_message(req.id, p.PONG))
         if req.method in ("connect", "closeSession"):
             return False
         self._start(conn, req, tasks)
         return True
 
     async def _ping(self, conn: RpcConnection, req: p.Request) -> None:
-        interval = p.PingParams.parse(p.Params(req.method, req.params)).interval_ms
-        conn.pinged(interval, lambda: self._ping_timeout(conn))
+        self._pinged(conn, req)
         if req.has_id:
             await conn.send(p.result_message(req.id, p.PONG))
+
+    def _pinged(self, conn: RpcConnection, req: p.Request) -> None:
+        interval = p.PingParams.parse(p.Params(req.method, req.params)).interval_ms
+        conn.pinged(interval, lambda: self._ping_timeout(conn))
 
     def _ping_timeout(self, conn: RpcConnection) -> None:
         """Kurento's watchdog closes the socket; like any closed socket, the JSON-RPC session then waits the

@@ -235,10 +235,12 @@ async def test_a_burst_of_sessions_is_spread(tmp_path: Path, strategy: str) -> N
                 # "load" is reported before the first sample too (0.0): wait for the samples themselves, or
                 # one arriving during the burst changes the placement (a burst went [0, 3, 3] that way).
                 ids = [ms["id"] for ms in media_servers(server)]
-                wait_for(
-                    lambda: all(f"first load sample of {ms_id} " in server.log_text() for ms_id in ids),
-                    what="the first load samples",
-                )
+
+                def all_sampled() -> bool:
+                    log = server.log_text()
+                    return all(f"first load sample of {ms_id} " in log for ms_id in ids)
+
+                wait_for(all_sampled, what="the first load samples")
             sampled = [(ms["id"], ms["load"]) for ms in media_servers(server, load="true")]
             session_ids = [await asyncio.to_thread(new_session, server) for _ in range(6)]
             async with participants() as clients:
