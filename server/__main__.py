@@ -215,13 +215,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         no_session_tickets(config.ssl)
     parts = parts_of_app(app)
     server = GracefulServer(config, parts.get(RUNTIME))
-    loop_name, new_loop = loop_factory(settings.server_event_loop, tls is not None)
+    loop_name, new_loop = loop_factory(
+        settings.server_event_loop, tls is not None, settings.server_tls_transport
+    )
     log.info(
-        "listening on %s:%s (%s, %s event loop)",
+        "listening on %s:%s (%s, %s event loop%s)",
         settings.server_address,
         settings.server_port,
         "https" if tls else "http",
         loop_name,
+        f", {settings.server_tls_transport} TLS transport" if tls and loop_name == "asyncio" else "",
     )
 
     stop_signals: list[int] = []

@@ -66,6 +66,7 @@ class Settings:
     server_max_connections: int = 10000
     server_header_timeout: float = 10.0
     server_event_loop: str = "auto"
+    server_tls_transport: str = "socket"
     # Core OpenVidu
     openvidu_secret: str = "MY_SECRET"
     openvidu_publicurl: str = "local"

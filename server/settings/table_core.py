@@ -84,6 +84,14 @@ CORE_PROPERTIES: tuple[PropertySpec, ...] = (
         extension=True,
     ),
     PropertySpec(
+        "server.tls-transport",
+        "server_tls_transport",
+        EnumKind(("socket", "asyncio")),
+        "TLS connections on the asyncio loop: socket = OpenSSL reads and writes each connection's socket itself "
+        "(about 4.5 KB less per connection), asyncio = asyncio's TLS protocol over memory buffers.",
+        extension=True,
+    ),
+    PropertySpec(
         "server.header-timeout",
         "server_header_timeout",
         SECONDS,

@@ -14,6 +14,7 @@ import pytest
 
 from server.assembly.signaling import share_tls_read_buffer
 from server.eventloop import loop_factory
+from server.http.tls_transport import TLSSocketEventLoop
 from server.http.tls import make_self_signed
 from server.rpc import protocol
 from server.rpc.connections import RpcRegistry, RpcTimings, broadcast
@@ -87,7 +88,9 @@ async def test_tls_connections_share_one_read_buffer(tmp_path: Path) -> None:
 
 def test_event_loop_choice() -> None:
     assert loop_factory("asyncio", tls=False) == ("asyncio", None)
-    assert loop_factory("auto", tls=True) == ("asyncio", None)
+    assert loop_factory("auto", tls=True, tls_transport="asyncio") == ("asyncio", None)
+    assert loop_factory("auto", tls=True) == ("asyncio", TLSSocketEventLoop)
+    assert loop_factory("asyncio", tls=True, tls_transport="socket") == ("asyncio", TLSSocketEventLoop)
     name, factory = loop_factory("auto", tls=False)
     assert name == "uvloop" and factory is not None
     loop = factory()
