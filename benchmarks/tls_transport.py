@@ -109,7 +109,7 @@ def measure(kind: str, cert: Path, key: Path, args: argparse.Namespace) -> float
     used: float = sum(process.cpu_times()[:2]) - before
     server.kill()
     server.join()
-    return used / (per_client * args.workers)
+    return used / (per_client * int(args.workers))
 
 
 def main() -> None:
