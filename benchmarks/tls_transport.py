@@ -86,7 +86,7 @@ def measure(kind: str, cert: Path, key: Path, args: argparse.Namespace) -> float
     process = psutil.Process(server.pid)
     time.sleep(0.3)
     before = sum(process.cpu_times()[:2])
-    per_client = args.connections // args.workers
+    per_client: int = args.connections // args.workers
     clients = [
         multiprocessing.Process(
             target=client,
@@ -109,7 +109,7 @@ def measure(kind: str, cert: Path, key: Path, args: argparse.Namespace) -> float
     used: float = sum(process.cpu_times()[:2]) - before
     server.kill()
     server.join()
-    return used / (per_client * int(args.workers))
+    return used / (per_client * len(clients))
 
 
 def main() -> None:
