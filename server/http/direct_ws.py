@@ -110,6 +110,31 @@ class ShutdownSafeProtocol(WebSocketsSansIOProtocol):
         except InvalidState:
             self.transport.close()
 
+    def handle_parser_exception(self) -> None:
+        """A frame the parser refuses (over the size limit, malformed). uvicorn closes the socket right after its
+        close frame, with the rest of the peer's frame unread: the kernel then resets the connection, so a peer
+        still sending fails its send and can lose the close frame (1006 instead of 1009). Where the transport
+        can half-close, the close frame is followed by an EOF instead, and what the peer still sends is dropped
+        (websockets discards after a failure) until the peer closes too or the close timeout passes."""
+        if self.close_timer is not None:  # already failed: the parser keeps its error, the bytes are dropped
+            return
+        if not self.transport.can_write_eof():
+            super().handle_parser_exception()
+            return
+        assert self.conn.close_sent is not None
+        self.queue.put_nowait(
+            {
+                "type": "websocket.disconnect",
+                "code": self.conn.close_sent.code,
+                "reason": self.conn.close_sent.reason,
+            }
+        )
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.transport.write_eof()
+        self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
 
 class WritableFlag:
     """What uvicorn's protocol uses of ``asyncio.Event`` for its ``writable`` flag (``is_set``, ``set``,

@@ -36,6 +36,9 @@ RECORD_PLAINTEXT = 16384
 PLAIN_HTTP_DRAIN_READS = 4
 """A plain-HTTP request on the TLS port: at most this many reads of it are dropped before the 400 is sent."""
 
+DISCARD_READS = 16
+"""Records read and dropped per readiness event while closing (the loop is not held by one fast sender)."""
+
 HIGH_WATER = 64 * 1024
 """asyncio's default write-buffer water marks (high, and a quarter of it for low)."""
 
@@ -56,6 +59,7 @@ class TLSSocketTransport(asyncio.Transport):
         "_low",
         "_protocol",
         "_protocol_paused",
+        "_raw_drain",
         "_read_registered",
         "_reading",
         "_server",
@@ -99,6 +103,7 @@ class TLSSocketTransport(asyncio.Transport):
         self._high = HIGH_WATER
         self._low = HIGH_WATER // 4
         self._protocol_paused = False
+        self._raw_drain = False
         self._conn_lost = 0
         self._lost_called = False
         with contextlib.suppress(OSError):
@@ -187,9 +192,10 @@ class TLSSocketTransport(asyncio.Transport):
         elif state == self.HANDSHAKING:
             self._handshake()
         elif state == self.SHUTTING_DOWN:
-            self._await_peer_close()
-        elif state == self.FLUSHING:
-            self._remove_reader()
+            if self._discard_incoming():
+                self._force_close(None)
+        elif state == self.FLUSHING and self._discard_incoming():
+            self._remove_reader()  # the peer is done sending; what is pending still goes out
 
     def _read_app_data(self) -> None:
         sock = self._sock
@@ -397,7 +403,7 @@ class TLSSocketTransport(asyncio.Transport):
             self._handshake_failed(ConnectionAbortedError("closed during the TLS handshake"))
             return
         self._state = self.FLUSHING
-        self._remove_reader()
+        self._add_reader()  # what the peer still sends is read and dropped (_discard_incoming)
         if not self._backlog:
             self._start_shutdown()
 
@@ -406,27 +412,49 @@ class TLSSocketTransport(asyncio.Transport):
 
     def _start_shutdown(self) -> None:
         self._state = self.SHUTTING_DOWN
+        peer_done = self._discard_incoming()  # unwrap fails on data read after close_notify: drop it first
         try:
             self._sock.unwrap()  # sends close_notify; done at once only if the peer's close came already
         except _WANT:
             pass
-        except (OSError, ssl.SSLError, ValueError):
+        except ssl.SSLError as exc:
+            if exc.reason != "APPLICATION_DATA_AFTER_CLOSE_NOTIFY" or peer_done:
+                self._force_close(None)
+                return
+            self._raw_drain = True  # close_notify is out, OpenSSL will read no more: drain the raw socket
+        except (OSError, ValueError):
             self._force_close(None)
             return
         else:
             self._force_close(None)
             return
+        if peer_done:
+            self._force_close(None)
+            return
         self._timer = self._loop.call_later(self._shutdown_timeout, self._force_close, None)
         self._add_reader()
 
-    def _await_peer_close(self) -> None:
-        try:
-            self._sock.unwrap()
-        except _WANT:
-            return
-        except (OSError, ssl.SSLError, ValueError):
-            pass
-        self._force_close(None)
+    def _discard_incoming(self) -> bool:
+        """Closing: read and drop what the peer still sends (a few records per readiness event); True once the
+        peer is done (its TLS close, its EOF, or an error). Closing the socket with unread bytes would reset
+        the connection, and the peer could lose what it was last sent (a close frame, an error answer), so the
+        socket is closed only then, or at the shutdown timeout, as asyncio's TLS does. OpenSSL still reads
+        after our close_notify went out (``unwrap`` would refuse the data)."""
+        sock = self._sock
+        read = socket.socket.recv if self._raw_drain else ssl.SSLSocket.recv
+        for _ in range(DISCARD_READS):
+            try:
+                if not read(sock, RECORD_PLAINTEXT):
+                    return True
+            except _WANT:
+                return False
+            except (
+                OSError,
+                ssl.SSLError,
+                ValueError,
+            ):  # the peer's close_notify included (SSLZeroReturnError)
+                return True
+        return False
 
     def _fatal(self, exc: Exception) -> None:
         if not isinstance(exc, OSError | ssl.SSLError):

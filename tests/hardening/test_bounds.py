@@ -159,6 +159,30 @@ async def test_a_frame_over_the_size_limit_closes_only_its_socket(server: Server
         await other.close()
 
 
+def test_an_oversized_frame_still_being_sent_gets_the_close_frame_not_a_reset(server: ServerProcess) -> None:
+    """The server answers an oversized frame with close 1009 while the peer is still sending it: the peer's send
+    completes and it reads the close frame then an EOF. Closing at once with the frame unread made the kernel
+    reset the connection: the send failed, and the close frame could be lost."""
+    upgrade = (
+        b"GET /openvidu HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    size = 8 << 20  # more than the sockets' buffers hold
+    for _ in range(3):
+        with raw_connection(server.port, upgrade) as sock:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += sock.recv(4096)
+            assert head.startswith(b"HTTP/1.1 101 ")
+            sock.sendall(bytes([0x81, 0x80 | 127]) + size.to_bytes(8, "big") + b"\0\0\0\0" + b"a" * size)
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+            assert answer[:2] == bytes([0x88, len(answer) - 2])  # one close frame, then the EOF
+            assert int.from_bytes(answer[2:4], "big") == 1009
+
+
 def test_connections_over_the_cap_are_refused_with_503(tmp_path: object) -> None:
     with ServerProcess({"server.ssl.enabled": False, "server.max-connections": 10}) as srv:
         held = [raw_connection(srv.port) for _ in range(10)]

@@ -79,14 +79,20 @@ class Recorder(asyncio.Protocol):
 class Harness:
     """A loop in its own thread serving TLS with :class:`Recorder` protocols."""
 
-    def __init__(self, context: ssl.SSLContext, echo: bool = False, **server_kwargs: Any) -> None:
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        echo: bool = False,
+        kind: type[Recorder] = Recorder,
+        **server_kwargs: Any,
+    ) -> None:
         self.loop = TLSSocketEventLoop()
         self.protocols: list[Recorder] = []
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
         def factory() -> Recorder:
-            protocol = Recorder(echo)
+            protocol = kind(echo)
             self.protocols.append(protocol)
             return protocol
 
@@ -186,6 +192,38 @@ def test_a_close_sends_what_is_pending_then_a_clean_tls_close(context: ssl.SSLCo
         h.wait_for(lambda: h.protocols[0].lost.done())
         events = h.protocols[0].events
         assert events.index("pause") < events.index("resume") < events.index("lost")
+    finally:
+        h.close()
+
+
+class SaysByeAndCloses(Recorder):
+    """Answers the first data with a last word and closes, as a websocket refusing an oversized frame does."""
+
+    def data_received(self, data: bytes) -> None:
+        if not self.received:
+            self.transport.write(b"bye")
+            self.transport.close()
+        super().data_received(data)
+
+
+def test_a_close_while_the_peer_still_sends_loses_nothing_it_was_sent(context: ssl.SSLContext) -> None:
+    """The peer's data after the close is read and dropped until the peer's own close: closing the socket with
+    unread bytes would reset the connection, and the peer could lose the last word and fail its send."""
+    h = Harness(context, kind=SaysByeAndCloses)
+    try:
+        for _ in range(3):
+            with h.connect() as tls:
+                tls.sendall(b"first")
+                tls.sendall(
+                    b"x" * (8 << 20)
+                )  # 8 MB after the server closed: more than the socket buffers hold
+                got = b""
+                while chunk := tls.recv(
+                    4096
+                ):  # a missing close_notify would raise (suppress_ragged_eofs off)
+                    got += chunk
+                assert got == b"bye"
+                tls.unwrap()
     finally:
         h.close()
 
