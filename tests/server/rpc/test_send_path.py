@@ -14,8 +14,8 @@ import pytest
 
 from server.assembly.signaling import share_tls_read_buffer
 from server.eventloop import loop_factory
-from server.http.tls_transport import TLSSocketEventLoop
 from server.http.tls import make_self_signed
+from server.http.tls_transport import TLSSocketEventLoop
 from server.rpc import protocol
 from server.rpc.connections import RpcRegistry, RpcTimings, broadcast
 from tests.server.rpc.test_connections import RecordingTransport
