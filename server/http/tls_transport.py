@@ -404,6 +404,8 @@ class TLSSocketTransport(asyncio.Transport):
             return
         self._state = self.FLUSHING
         self._add_reader()  # what the peer still sends is read and dropped (_discard_incoming)
+        # the whole close is bounded, the flush included: a peer that reads nothing cannot hold the socket
+        self._timer = self._loop.call_later(self._shutdown_timeout, self._force_close, None)
         if not self._backlog:
             self._start_shutdown()
 
@@ -431,7 +433,6 @@ class TLSSocketTransport(asyncio.Transport):
         if peer_done:
             self._force_close(None)
             return
-        self._timer = self._loop.call_later(self._shutdown_timeout, self._force_close, None)
         self._add_reader()
 
     def _discard_incoming(self) -> bool:
@@ -448,11 +449,7 @@ class TLSSocketTransport(asyncio.Transport):
                     return True
             except _WANT:
                 return False
-            except (
-                OSError,
-                ssl.SSLError,
-                ValueError,
-            ):  # the peer's close_notify included (SSLZeroReturnError)
+            except (OSError, ssl.SSLError, ValueError):  # its close_notify too (SSLZeroReturnError)
                 return True
         return False
 

@@ -228,6 +228,26 @@ def test_a_close_while_the_peer_still_sends_loses_nothing_it_was_sent(context: s
         h.close()
 
 
+def test_a_close_to_a_peer_that_reads_nothing_ends_at_the_shutdown_timeout(context: ssl.SSLContext) -> None:
+    h = Harness(context, ssl_shutdown_timeout=0.5)
+    try:
+        with h.connect() as tls:
+            tls.sendall(b"x")
+            h.wait_for(lambda: bool(h.protocols) and bool(h.protocols[0].received))
+            protocol = h.protocols[0]
+
+            def flood_and_close() -> None:
+                protocol.transport.write(b"z" * (16 << 20))  # more than the sockets hold: the flush waits
+                protocol.transport.close()
+
+            h.call(flood_and_close)
+            started = time.monotonic()
+            h.wait_for(lambda: protocol.lost.done(), timeout=5)
+            assert time.monotonic() - started < 3
+    finally:
+        h.close()
+
+
 def test_reading_paused_holds_data_until_resumed(harness: Harness) -> None:
     harness.protocols.clear()
     with harness.connect() as tls:
