@@ -8,7 +8,8 @@ message in is ``recv`` on the TLS socket, a message out is ``send`` on it. The b
 above (uvicorn's, the websocket one) is that of asyncio's transport: ``connection_made`` once the handshake is
 done, flow control with ``pause_writing``/``resume_writing`` at the same water marks, ``pause_reading``, the
 handshake bounded by ``ssl_handshake_timeout``, and on close the TLS ``close_notify`` sent after the pending
-writes, then the peer's own close awaited for at most ``ssl_shutdown_timeout`` before the socket is closed.
+writes, then what the peer still sends dropped until its own close, the whole close bounded by
+``ssl_shutdown_timeout``.
 
 A plain-HTTP request sent to the TLS port is answered with a 400 saying TLS is required, as the original server
 (Tomcat) did (:data:`server.http.tls.PLAIN_HTTP_ON_TLS_RESPONSE`).
@@ -55,7 +56,6 @@ class TLSSocketTransport(asyncio.Transport):
         "_fd",
         "_high",
         "_loop",
-        "_lost_called",
         "_low",
         "_protocol",
         "_protocol_paused",
@@ -105,7 +105,6 @@ class TLSSocketTransport(asyncio.Transport):
         self._protocol_paused = False
         self._raw_drain = False
         self._conn_lost = 0
-        self._lost_called = False
         with contextlib.suppress(OSError):
             rawsock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = context.wrap_socket(rawsock, server_side=True, do_handshake_on_connect=False)
@@ -313,17 +312,19 @@ class TLSSocketTransport(asyncio.Transport):
             self._backlog_size += len(data)
             self._maybe_pause_protocol()
             return
+        # Python's ssl sets no partial-write mode: a send writes everything or waits, and a send that waited is
+        # retried with the same bytes (OpenSSL keeps what it already wrote of them), so the backlog holds whole
+        # writes.
         try:
-            sent = self._sock.send(data)
+            self._sock.send(data)
+            return
         except _WANT:
-            sent = 0
+            pass
         except (OSError, ssl.SSLError) as exc:
             self._fatal(exc)
             return
-        if sent == len(data):
-            return
-        self._backlog.append(bytes(memoryview(data)[sent:]))
-        self._backlog_size += len(data) - sent
+        self._backlog.append(bytes(data))
+        self._backlog_size += len(data)
         self._add_writer()
         self._maybe_pause_protocol()
 
@@ -354,19 +355,14 @@ class TLSSocketTransport(asyncio.Transport):
         backlog = self._backlog
         sock = self._sock
         while backlog:
-            chunk = backlog[0]
             try:
-                sent = sock.send(chunk)
+                sock.send(backlog[0])
             except _WANT:
                 return
             except (OSError, ssl.SSLError) as exc:
                 self._fatal(exc)
                 return
-            self._backlog_size -= sent
-            if sent < len(chunk):
-                backlog[0] = chunk[sent:]
-                return
-            del backlog[0]
+            self._backlog_size -= len(backlog.pop(0))
         self._remove_writer()
         self._maybe_resume_protocol()
         if self._state == self.FLUSHING:
@@ -481,8 +477,7 @@ class TLSSocketTransport(asyncio.Transport):
 
     def _finish(self, exc: Exception | None, call_lost: bool) -> None:
         try:
-            if call_lost and not self._lost_called:
-                self._lost_called = True
+            if call_lost:  # scheduled once: _force_close runs once
                 self._protocol.connection_lost(exc)
         finally:
             self._sock.close()
@@ -500,28 +495,11 @@ class TLSSocketEventLoop(asyncio.SelectorEventLoop):
         protocol: asyncio.BaseProtocol,
         sslcontext: ssl.SSLContext,
         waiter: asyncio.Future[Any] | None = None,
-        *,
-        server_side: bool = False,
-        server_hostname: str | None = None,
-        extra: dict[str, Any] | None = None,
-        server: asyncio.AbstractServer | None = None,
-        ssl_handshake_timeout: float | None = constants.SSL_HANDSHAKE_TIMEOUT,
-        ssl_shutdown_timeout: float | None = constants.SSL_SHUTDOWN_TIMEOUT,
         **kwargs: Any,
     ) -> asyncio.Transport:
-        if not server_side:
+        if not kwargs.get("server_side"):
             return super()._make_ssl_transport(  # type: ignore[misc,no-any-return]
-                rawsock,
-                protocol,
-                sslcontext,
-                waiter,
-                server_side=server_side,
-                server_hostname=server_hostname,
-                extra=extra,
-                server=server,
-                ssl_handshake_timeout=ssl_handshake_timeout,
-                ssl_shutdown_timeout=ssl_shutdown_timeout,
-                **kwargs,
+                rawsock, protocol, sslcontext, waiter, **kwargs
             )
         return TLSSocketTransport(
             self,
@@ -529,8 +507,8 @@ class TLSSocketEventLoop(asyncio.SelectorEventLoop):
             protocol,
             sslcontext,
             waiter,
-            server,
-            extra,
-            ssl_handshake_timeout or constants.SSL_HANDSHAKE_TIMEOUT,
-            ssl_shutdown_timeout or constants.SSL_SHUTDOWN_TIMEOUT,
+            kwargs.get("server"),
+            kwargs.get("extra"),
+            kwargs.get("ssl_handshake_timeout") or constants.SSL_HANDSHAKE_TIMEOUT,
+            kwargs.get("ssl_shutdown_timeout") or constants.SSL_SHUTDOWN_TIMEOUT,
         )
