@@ -32,6 +32,7 @@ import contextlib
 import math
 import multiprocessing
 import multiprocessing.connection
+import os
 import random
 import resource
 import statistics
@@ -352,6 +353,7 @@ def join_phase(
             "server_busy": cpu_join / wall,
             "system_share": system_share,
             "client_busy": [a["busy"] for a in answers],
+            "client_cpu_per_join": sum(a["busy"] for a in answers) * wall / max(1, len(latency)),
             "client_lag": max(a["lag"] for a in answers),
             "rss_per": (joined_rss - base_rss) / max(1, len(latency)),
             "rss": joined_rss,
@@ -401,8 +403,8 @@ def print_join(label: str, r: dict[str, Any]) -> None:
     print(
         f"[{label}] server CPU {r['cpu_per_join'] * 1000:.2f} ms per join ({r['system_share']:.0%} of it in the "
         f"kernel; server busy {r['server_busy']:.0%} of a core); client processes busy "
-        f"{', '.join(f'{b:.0%}' for b in r['client_busy'])} of a core each, their loops late by "
-        f"{r['client_lag'] * 1000:.1f} ms p99"
+        f"{', '.join(f'{b:.0%}' for b in r['client_busy'])} of a core each ({r['client_cpu_per_join'] * 1000:.2f} ms "
+        f"per join in all), their loops late by {r['client_lag'] * 1000:.1f} ms p99"
     )
     print(f"[{label}] server RSS {r['rss'] / 1024:.1f} MB joined -> {r['rss_per']:.1f} KB per participant")
     if "burst" in r:
@@ -633,6 +635,16 @@ def main() -> None:
             f"joins per second of server CPU {bare['cpu_per_join'] / ours['cpu_per_join']:.2f}, "
             f"CPU per join {ours['cpu_per_join'] / bare['cpu_per_join']:.2f}, "
             f"RSS per participant {ours['rss_per'] / bare['rss_per']:.2f}"
+        )
+        cores = os.cpu_count() or 1
+        bare_rate = bare["n"] / bare["wall"]
+        ceiling = min(1 / ours["cpu_per_join"], cores / (ours["cpu_per_join"] + ours["client_cpu_per_join"]))
+        free_server = cores / ours["client_cpu_per_join"]
+        print(
+            f"ours' ceiling on these {cores} cores, at the CPU per join measured (one core for the server, the "
+            f"{cores} shared by the server and the clients): {ceiling:.0f} joins/s, {ceiling / bare_rate:.2f} of "
+            f"the bare stack's rate; with a server that cost nothing: {free_server:.0f} joins/s, "
+            f"{free_server / bare_rate:.2f}"
         )
 
 
