@@ -349,6 +349,7 @@ def join_phase(
             "done": done,
             "errors": errors,
             "wall": wall,
+            "rate": len(latency) / wall,
             "cpu_per_join": cpu_join / max(1, len(latency)),
             "server_busy": cpu_join / wall,
             "system_share": system_share,
@@ -390,7 +391,7 @@ def print_join(label: str, r: dict[str, Any]) -> None:
     print(f"[{label}] joined {n} ({len(r['errors'])} failed{': ' + r['errors'][0] if r['errors'] else ''})")
     print(f"[{label}] join latency: {fmt_ms(r['latency'])}")
     print(
-        f"[{label}] joins/s: {n / r['wall']:.1f} ({n} in {r['wall']:.2f} s); joins per second of server CPU: "
+        f"[{label}] joins/s: {r['rate']:.1f} ({n} in {r['wall']:.2f} s); joins per second of server CPU: "
         f"{1 / max(1e-9, r['cpu_per_join']):.0f} (what one core would sustain)"
     )
     bucket = max(1, n // 10)
@@ -631,15 +632,16 @@ def main() -> None:
         bare = run_bare(args)
         print_join("bare", bare)
         print(
-            f"ours/bare: joins/s {(ours['n'] / ours['wall']) / (bare['n'] / bare['wall']):.2f}, "
+            f"ours/bare: joins/s {ours['rate'] / bare['rate']:.2f}, "
             f"joins per second of server CPU {bare['cpu_per_join'] / ours['cpu_per_join']:.2f}, "
             f"CPU per join {ours['cpu_per_join'] / bare['cpu_per_join']:.2f}, "
             f"RSS per participant {ours['rss_per'] / bare['rss_per']:.2f}"
         )
-        cores = os.cpu_count() or 1
-        bare_rate = bare["n"] / bare["wall"]
-        ceiling = min(1 / ours["cpu_per_join"], cores / (ours["cpu_per_join"] + ours["client_cpu_per_join"]))
-        free_server = cores / ours["client_cpu_per_join"]
+        cores = len(os.sched_getaffinity(0))
+        server, clients = max(1e-9, ours["cpu_per_join"]), max(1e-9, ours["client_cpu_per_join"])
+        ceiling = min(1 / server, cores / (server + clients))
+        free_server = cores / clients
+        bare_rate = bare["rate"]
         print(
             f"ours' ceiling on these {cores} cores, at the CPU per join measured (one core for the server, the "
             f"{cores} shared by the server and the clients): {ceiling:.0f} joins/s, {ceiling / bare_rate:.2f} of "
